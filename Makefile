@@ -1,0 +1,47 @@
+# ctkd — the two commands that matter on a fresh Debian machine with Swift installed:
+#   make demo    installs what is missing, builds, runs pipelines/demo.yaml
+#   make test    installs what is missing, builds, runs the tests
+SWIFT       ?= swift
+APT_PACKAGES = libsqlite3-dev libzstd-dev libopenblas-dev
+CTKD         = .build/release/ctkd
+VENV        ?= .venv-bench
+PYTHON       = $(VENV)/bin/python
+
+.PHONY: all deps build test bench bench-deps demo clean
+
+all: build
+
+# Installs the Debian -dev packages that are missing (as root without a prompt, else via sudo).
+deps:
+	@missing=""; \
+	for p in $(APT_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
+	if [ -n "$$missing" ]; then \
+		echo "installing:$$missing"; \
+		if [ "$$(id -u)" -eq 0 ]; then sudo=""; else sudo="sudo"; fi; \
+		$$sudo apt-get update -qq && \
+		DEBIAN_FRONTEND=noninteractive $$sudo apt-get install -y -qq --no-install-recommends $$missing; \
+	fi
+
+build: deps
+	$(SWIFT) build -c release --product ctkd
+
+# Tests run optimised: the numerical tests (gradient checks, tiny training runs, kill/resume)
+# would take many times longer in a debug build.
+test: deps
+	$(SWIFT) build -c release --build-tests
+	$(SWIFT) test -c release --skip-build
+
+# Reference implementations for benchmarks (PyTorch CPU, HF tokenizers, rouge-score), in a venv.
+bench-deps:
+	@test -x $(PYTHON) || python3 -m venv $(VENV)
+	@$(PYTHON) -c "import torch, transformers, tokenizers, rouge_score, numpy" 2>/dev/null || \
+		$(VENV)/bin/pip install -q torch==2.13.0 transformers safetensors tokenizers rouge-score numpy
+
+bench: build bench-deps
+	$(PYTHON) bench/bench.py --ctkd $(CTKD) --out bench/results
+
+demo: build
+	$(CTKD) run pipelines/demo.yaml
+
+clean:
+	rm -rf .build .build-* demo-out bench/work

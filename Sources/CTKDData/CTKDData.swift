@@ -1,0 +1,1 @@
+// The CTKDData module; see Package.swift for its place in the layers.

@@ -1,0 +1,108 @@
+/// Vectorised elementwise math. `exp` is a polynomial on 8 lanes at a time: libm's scalar `exp`
+/// caps a loop at ~5 ns per element, this runs at well under 1 ns (performance-notes.md).
+public enum VectorMath {
+    public typealias Vector = SIMD8<Float>
+
+    /// e^x for each lane; relative error below 2e-7 for x in [-87, 88], 0 below -87.5, and
+    /// e^88 above 88 (callers take exp of values at most 0 after subtracting a maximum).
+    @inline(__always)
+    public static func exp(_ x: Vector) -> Vector {
+        let clamped = x.clamped(lowerBound: Vector(repeating: -87.5), upperBound: Vector(repeating: 88))
+        // Round x·log2(e) to the nearest integer n with the 1.5·2²³ trick: adding it leaves n in
+        // the low mantissa bits, which also gives n as an integer without a slow conversion.
+        let magic = Vector(repeating: 12_582_912)
+        let shifted = clamped * 1.442_695_04 + magic
+        let n = shifted - magic
+        // r = x − n·ln2 in two parts (Cody–Waite), so r is accurate even for large n.
+        var r = clamped - n * 0.693_145_75
+        r = r - n * 1.428_606_8e-6
+        var p = Vector(repeating: 1.0 / 720)
+        p = p * r + 1.0 / 120
+        p = p * r + 1.0 / 24
+        p = p * r + 1.0 / 6
+        p = p * r + 0.5
+        p = p * r + 1
+        p = p * r + 1
+        let integerN = unsafeBitCast(shifted, to: SIMD8<Int32>.self) &- 0x4B40_0000
+        let scale = unsafeBitCast((integerN &+ 127) &<< 23, to: Vector.self)
+        return (p * scale).replacing(with: 0, where: x .< -87.5)
+    }
+
+    /// e^x for one value, through the vector path (same rounding as the vector version).
+    @inline(__always)
+    public static func exp(_ x: Float) -> Float { exp(Vector(repeating: x))[0] }
+
+    /// out[i] = e^(in[i] - shift), returns the sum of the outputs.
+    @discardableResult
+    public static func expShifted(_ input: UnsafePointer<Float>, _ output: UnsafeMutablePointer<Float>,
+                                  count: Int, shift: Float) -> Float {
+        var sum = Vector.zero
+        var index = 0
+        let rawInput = UnsafeRawPointer(input)
+        let rawOutput = UnsafeMutableRawPointer(output)
+        while index + 8 <= count {
+            let value = exp(rawInput.loadUnaligned(fromByteOffset: index * 4, as: Vector.self) - shift)
+            rawOutput.storeBytes(of: value, toByteOffset: index * 4, as: Vector.self)
+            sum += value
+            index += 8
+        }
+        var total = sum.sum()
+        while index < count {
+            let value = exp(input[index] - shift)
+            output[index] = value
+            total += value
+            index += 1
+        }
+        return total
+    }
+
+    /// Σ e^(in[i] - shift), without storing the terms.
+    public static func sumExpShifted(_ input: UnsafePointer<Float>, count: Int, shift: Float) -> Float {
+        var sum = Vector.zero
+        var index = 0
+        let raw = UnsafeRawPointer(input)
+        while index + 8 <= count {
+            sum += exp(raw.loadUnaligned(fromByteOffset: index * 4, as: Vector.self) - shift)
+            index += 8
+        }
+        var total = sum.sum()
+        while index < count {
+            total += exp(input[index] - shift)
+            index += 1
+        }
+        return total
+    }
+
+    /// The largest element (−infinity for an empty range).
+    public static func maximum(_ input: UnsafePointer<Float>, count: Int) -> Float {
+        var best = Vector(repeating: -.infinity)
+        var index = 0
+        let raw = UnsafeRawPointer(input)
+        while index + 8 <= count {
+            best = pointwiseMax(best, raw.loadUnaligned(fromByteOffset: index * 4, as: Vector.self))
+            index += 8
+        }
+        var result = best.max()
+        while index < count {
+            result = Swift.max(result, input[index])
+            index += 1
+        }
+        return result
+    }
+
+    public static func sum(_ input: UnsafePointer<Float>, count: Int) -> Float {
+        var total = Vector.zero
+        var index = 0
+        let raw = UnsafeRawPointer(input)
+        while index + 8 <= count {
+            total += raw.loadUnaligned(fromByteOffset: index * 4, as: Vector.self)
+            index += 8
+        }
+        var result = total.sum()
+        while index < count {
+            result += input[index]
+            index += 1
+        }
+        return result
+    }
+}

@@ -1,0 +1,1 @@
+// The CTKDTokenizers module; see Package.swift for its place in the layers.

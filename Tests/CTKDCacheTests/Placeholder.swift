@@ -1,0 +1,1 @@
+// Tests for CTKDCache arrive with the module's first capability.

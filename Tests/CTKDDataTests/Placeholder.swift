@@ -1,0 +1,1 @@
+// Tests for CTKDData arrive with the module's first capability.

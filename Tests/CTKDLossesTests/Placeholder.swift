@@ -1,0 +1,1 @@
+// Tests for CTKDLosses arrive with the module's first capability.

@@ -1,0 +1,1 @@
+// Tests for CTKDMetrics arrive with the module's first capability.

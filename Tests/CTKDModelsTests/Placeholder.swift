@@ -1,0 +1,1 @@
+// Tests for CTKDModels arrive with the module's first capability.

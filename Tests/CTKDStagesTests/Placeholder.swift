@@ -1,0 +1,1 @@
+// Tests for CTKDStages arrive with the module's first capability.

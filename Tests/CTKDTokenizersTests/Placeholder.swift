@@ -1,0 +1,1 @@
+// Tests for CTKDTokenizers arrive with the module's first capability.

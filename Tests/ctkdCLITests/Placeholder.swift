@@ -1,0 +1,1 @@
+// Tests for ctkdCLI arrive with the module's first capability.
