@@ -28,8 +28,7 @@ build: deps
 # Tests run optimised: the numerical tests (gradient checks, tiny training runs, kill/resume)
 # would take many times longer in a debug build.
 test: deps
-	$(SWIFT) build -c release --build-tests
-	$(SWIFT) test -c release --skip-build
+	$(SWIFT) test -c release
 
 # Reference implementations for benchmarks (PyTorch CPU, HF tokenizers, rouge-score), in a venv.
 bench-deps:
