@@ -1,1 +1,0 @@
-// Tests for CTKDCache arrive with the module's first capability.
