@@ -1,6 +1,6 @@
 -- ctkd teacher cache: one SQLite shard file. Schema version 1.
 -- Every column, blob layout and metadata key is documented in schemas/README.md.
-PRAGMA application_id = 1668573028;   -- 0x63746B64, "ctkd"
+PRAGMA application_id = 1668574052;   -- 0x63746B64, "ctkd"
 PRAGMA user_version = 1;              -- the schema version
 
 -- What produced this shard (teacher, tokenizer, data, parameters, codec); written when the shard

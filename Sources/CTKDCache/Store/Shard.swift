@@ -10,7 +10,7 @@ public final class Shard {
 
     /// The schema, kept identical to schemas/shard.sql (a test compares them).
     public static let schema = """
-        PRAGMA application_id = 1668573028;
+        PRAGMA application_id = 1668574052;
         PRAGMA user_version = 1;
         CREATE TABLE IF NOT EXISTS metadata (
             key   TEXT PRIMARY KEY NOT NULL,
