@@ -11,7 +11,7 @@ public enum ByteDistributionCodec {
         public var maxSymbols: Int
         public var remainderTolerance: Double
 
-        public init(quantizer: LogProbQuantizer = LogProbQuantizer(), maxSymbols: Int = 32, remainderTolerance: Double = 1e-4) {
+        public init(quantizer: LogProbQuantizer = LogProbQuantizer(), maxSymbols: Int = 64, remainderTolerance: Double = 1e-4) {
             precondition(maxSymbols >= 1 && maxSymbols <= 255)
             self.quantizer = quantizer
             self.maxSymbols = maxSymbols
@@ -73,7 +73,7 @@ public enum ByteDistributionCodec {
         out.append(low)
         out.append(high)
         out.append(codes)
-        out.shuffledFloat16(targets.remainder)
+        out.shuffledFloat32(targets.remainder)
         return out.bytes
     }
 
@@ -84,7 +84,7 @@ public enum ByteDistributionCodec {
         let entries = try reader.count(max: count * ByteSymbol.count, "byte entries")
         let counts = try reader.bytes(count)
         let low = try reader.bytes(entries), high = try reader.bytes(entries), codes = try reader.bytes(entries)
-        let remainder = try reader.shuffledFloat16(count)
+        let remainder = try reader.shuffledFloat32(count)
         try reader.expectEnd("byte part")
         let logWeights = settings.quantizer.logWeightTable
         var offsets: [Int32] = [0], symbols = [Int16](), probabilities = [Float]()

@@ -1,7 +1,7 @@
 import CTKDCore
 
 /// An append-only byte buffer with the primitive encodings the cache codecs use: LEB128 varints,
-/// little-endian fixed-width integers, and Float16 bit patterns.
+/// little-endian fixed-width integers, and byte-shuffled Float32 bit patterns.
 public struct ByteWriter {
     public private(set) var bytes: [UInt8] = []
 
@@ -30,13 +30,15 @@ public struct ByteWriter {
         for shift in stride(from: 0, to: 64, by: 8) { bytes.append(UInt8(truncatingIfNeeded: value >> UInt64(shift))) }
     }
 
-    /// Float16 bit patterns as two streams, all low bytes then all high bytes ("byte shuffle"):
-    /// the high bytes (sign, exponent) repeat and compress well on their own.
-    public mutating func shuffledFloat16(_ values: [Float]) {
-        let bits = values.map { Float16($0).bitPattern }
-        for value in bits { bytes.append(UInt8(truncatingIfNeeded: value)) }
-        for value in bits { bytes.append(UInt8(truncatingIfNeeded: value >> 8)) }
+    /// Float32 bit patterns as four byte streams (lowest bytes first), for masses that can be
+    /// far below Float16's range, which an earlier layout used (a tail of 1e-12 must not decode as 0: KL would be infinite).
+    public mutating func shuffledFloat32(_ values: [Float]) {
+        let bits = values.map(\.bitPattern)
+        for shift in stride(from: UInt32(0), to: 32, by: 8) {
+            for value in bits { bytes.append(UInt8(truncatingIfNeeded: value >> shift)) }
+        }
     }
+
 }
 
 /// Reads what `ByteWriter` wrote; every read checks bounds and throws on malformed input, so a
@@ -96,10 +98,12 @@ public struct ByteReader {
         return value
     }
 
-    public mutating func shuffledFloat16(_ count: Int) throws -> [Float] {
-        let raw = try bytes(2 * count)
+    public mutating func shuffledFloat32(_ count: Int) throws -> [Float] {
+        let raw = try bytes(4 * count)
         return (0..<count).map { index in
-            Float(Float16(bitPattern: UInt16(raw[index]) | UInt16(raw[count + index]) << 8))
+            var bits: UInt32 = 0
+            for lane in 0..<4 { bits |= UInt32(raw[lane * count + index]) << UInt32(8 * lane) }
+            return Float(bitPattern: bits)
         }
     }
 

@@ -1,6 +1,6 @@
 /// The top-k part (schemas/README.md, "top_k blob", version 1): ids ascending per position as
 /// varint gaps, one quantised log-prob code per entry in the same order, the tail mass as
-/// Float16. Storing ids sorted (and the codes in id order) costs less than rank order: the gaps
+/// Float32. Storing ids sorted (and the codes in id order) costs less than rank order: the gaps
 /// are small, and the codes carry the rank information anyway (docs/cache.md has the figures).
 public enum TopKCodec {
     public static func encode(_ targets: TopKTargets, quantizer: LogProbQuantizer) -> [UInt8] {
@@ -29,7 +29,7 @@ public enum TopKCodec {
         out.varint(gaps.bytes.count)
         out.append(gaps.bytes)
         out.append(codes)
-        out.shuffledFloat16(targets.tailMass)
+        out.shuffledFloat32(targets.tailMass)
         return out.bytes
     }
 
@@ -42,7 +42,7 @@ public enum TopKCodec {
         let gapLength = try reader.count(max: reader.remaining, "top-k id stream length")
         var gapReader = ByteReader(try reader.bytes(gapLength))
         let codes = try reader.bytes(positions * k)
-        let tailMass = try reader.shuffledFloat16(positions)
+        let tailMass = try reader.shuffledFloat32(positions)
         try reader.expectEnd("top-k part")
 
         var ids = [Int32](repeating: 0, count: positions * k)
