@@ -72,6 +72,7 @@ public struct ByteBeam {
         self.trie = trie
         self.endOfSequence = endOfSequence
         self.text = text
+        precondition(settings.mode == .beam, "the single-pass mode is ByteBeam.singlePassDistributions")
         self.settings = settings
         hypotheses = []
         distributions.reserveCapacity((text.bytes.count + 1) * ByteSymbol.count)

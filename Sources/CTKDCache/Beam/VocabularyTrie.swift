@@ -131,9 +131,6 @@ public struct VocabularyTrie: Sendable {
         sortedTokenIDs[Int(rangeStart[Int(node)])..<Int(terminalEnd[Int(node)])]
     }
 
-    @inline(__always)
-    func hasTerminals(_ node: Node) -> Bool { terminalEnd[Int(node)] > rangeStart[Int(node)] }
-
     /// The number of bytes in the node's prefix.
     public func depth(of node: Node) -> Int { Int(depth[Int(node)]) }
 }

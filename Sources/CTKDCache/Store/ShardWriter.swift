@@ -55,12 +55,6 @@ public final class ShardWriter {
         for record in records { committed.insert(record.exampleIndex) }
     }
 
-    /// Commits already-encoded rows (used when encoding ran on other threads).
-    public func commit(rows: [EncodedRow]) throws {
-        try shard.database.transaction { try shard.insert(rows) }
-        for row in rows { committed.insert(row.exampleIndex) }
-    }
-
     /// Records that this shard's run finished with `count` examples; readers then know the shard
     /// will not grow.
     public func markComplete(examples count: Int) throws {
