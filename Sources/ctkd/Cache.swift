@@ -6,7 +6,7 @@ extension CTKD {
     struct Cache: ParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "Inspect and check a teacher cache.",
-            subcommands: [Stats.self, Verify.self, Show.self])
+            subcommands: [Stats.self, Verify.self, Show.self, ImportVLLM.self])
 
         struct Stats: ParsableCommand {
             static let configuration = CommandConfiguration(

@@ -34,6 +34,12 @@ public struct CacheMetadata: Sendable, Equatable {
         return value
     }
 
+    /// The keys every shard has, whatever produced it.
+    public static func common(source: String, codec: CodecParameters) -> CacheMetadata {
+        CacheMetadata(["format": "ctkd-cache", "schema_version": String(Shard.schemaVersion),
+                       "ctkd_version": CTKDVersion.string, "source": source, "codec": codec.json])
+    }
+
     public var codec: CodecParameters {
         get throws { try CodecParameters.parse(values["codec"] ?? "") }
     }

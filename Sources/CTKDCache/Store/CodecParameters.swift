@@ -28,3 +28,14 @@ public struct CodecParameters: Sendable, Equatable, Codable {
         }
     }
 }
+
+extension CodecParameters {
+    /// Σ over positions of KL(exact ‖ decoded) of `targets` through this codec's top-k
+    /// quantiser: what `cache stats` reports as the top-k quantisation error.
+    public func topKQuantisationKL(_ targets: TopKTargets) -> Double {
+        let decoded = try! TopKCodec.encode(targets, quantizer: topK).withUnsafeBytes {
+            try TopKCodec.decode($0, quantizer: topK, expectedPositions: targets.positions)
+        }
+        return TopKCodec.quantisationKL(original: targets, decoded: decoded).reduce(0, +)
+    }
+}

@@ -63,11 +63,8 @@ public enum TeachStage {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys]
         func json<T: Encodable>(_ value: T) -> String { String(decoding: try! encoder.encode(value), as: UTF8.self) }
-        var metadata = CacheMetadata([
-            "format": "ctkd-cache",
-            "schema_version": String(Shard.schemaVersion),
-            "ctkd_version": CTKDVersion.string,
-            "source": "teach",
+        var metadata = CacheMetadata.common(source: "teach", codec: configuration.codec)
+        let keys: [String: String] = [
             "teacher_weights_sha256": teacher.identity.weightsSHA256,
             "teacher_config": teacher.identity.configuration,
             "tokenizer_sha256": tokenizer.identity,
@@ -79,9 +76,9 @@ public enum TeachStage {
             "sampled": String(configuration.sampledCount),
             "sample_seed": String(configuration.sampleSeed),
             "byte_dist": configuration.byteDistributions ? "true" : "false",
-            "codec": configuration.codec.json,
             "shard_count": String(configuration.shard.count),
-        ])
+        ]
+        metadata.values.merge(keys) { $1 }
         metadata["end_of_sequence"] = tokenizer.endOfSequence.map { String($0) } ?? "none"
         if configuration.byteDistributions { metadata["beam"] = json(configuration.beam) }
         if configuration.responses == .teacher { metadata["generation"] = json(configuration.generation) }
@@ -185,10 +182,7 @@ final class ExampleWorker {
         }
         let topK = TopKTargets(k: k, ids: ids, logProbs: logProbs, tailMass: tails)
         let parameters = configuration.codec
-        let decodedTopK = try! TopKCodec.encode(topK, quantizer: parameters.topK).withUnsafeBytes {
-            try TopKCodec.decode($0, quantizer: parameters.topK, expectedPositions: positionCount)
-        }
-        statistics.topKKL = TopKCodec.quantisationKL(original: topK, decoded: decodedTopK).reduce(0, +)
+        statistics.topKKL = parameters.topKQuantisationKL(topK)
         statistics.tailMass = tails.reduce(0) { $0 + Double($1) }
         var byteTargets: ByteTargets?
         if let dense {
