@@ -1,3 +1,5 @@
+import CTKDCore
+
 /// Byte spans of tokens in a text, recovered from each token's decoded string alone (what
 /// vLLM reports as `decoded_token`), checked against the text.
 ///
@@ -9,21 +11,24 @@
 /// - the raw vocabulary piece (`convert_ids_to_tokens`): byte-level BPE's mapped bytes
 ///   (`"ĠParis"`), or SentencePiece's `"▁Paris"` and byte pieces `"<0xE2>"`.
 /// Each token is matched against the text at the running offset in all of these readings; a
-/// U+FFFD that the text does not contain literally stands for 1–3 bytes ≥ 0x80. The tokens must
+/// U+FFFD stands for the part of a character the token holds (`match`). The tokens must
 /// tile the text exactly; a depth-first search with memoised failures finds the tiling.
 ///
 ///     let ends = DecodedTokenSpans.tile(["Hel", "lo", " wor", "ld"], text: Array("Hello world".utf8))
 ///     // [3, 5, 9, 11]
 public enum DecodedTokenSpans {
-    /// The end offset of each token when `decoded` tiles `text` exactly, else nil.
-    public static func tile(_ decoded: [String], text: [UInt8]) -> [Int]? {
+    /// The end offset of each token when `decoded` tiles `text` exactly, else nil. With
+    /// `restoringSpaces` a token may also stand for a space followed by its decoded text
+    /// (SentencePiece's `decode` drops the space of `"▁Paris"`); pass it only when no decoded
+    /// token of the sequence starts with a space, else it admits false tilings.
+    public static func tile(_ decoded: [String], text: [UInt8], restoringSpaces: Bool = false) -> [Int]? {
         guard !decoded.isEmpty else { return text.isEmpty ? [] : nil }
-        let readings = decoded.map(readings(of:))
+        let candidates = decoded.map { readings(of: $0, restoringSpaces: restoringSpaces) }
         // Depth-first over (token, start offset): `starts[d]` is where token d starts, `frames[d]`
         // its candidate ends and the one being tried; `failed` memoises states with no tiling.
         var failed = Set<Int>()
         var starts = [0]
-        var frames = [(ends: endOffsets(readings[0], text: text, from: 0), cursor: 0)]
+        var frames = [(ends: endOffsets(candidates[0], text: text, from: 0), cursor: 0)]
         func key(_ token: Int, _ offset: Int) -> Int { token * (text.count + 1) + offset }
         while let depth = frames.indices.last {
             let frame = frames[depth]
@@ -42,18 +47,18 @@ public enum DecodedTokenSpans {
                 frames[depth].cursor += 1
             } else {
                 starts.append(end)
-                frames.append((ends: endOffsets(readings[depth + 1], text: text, from: end), cursor: 0))
+                frames.append((ends: endOffsets(candidates[depth + 1], text: text, from: end), cursor: 0))
             }
         }
         return nil
     }
 
     /// The byte strings a decoded token may stand for, most literal first (deduplicated).
-    static func readings(of decoded: String) -> [[UInt8]] {
+    static func readings(of decoded: String, restoringSpaces: Bool) -> [[UInt8]] {
         var result = [Array(decoded.utf8)]
         if let bytes = ByteLevelAlphabet.decode(decoded) { result.append(bytes) }
         if let bytes = sentencePieceBytes(decoded) { result.append(bytes) }
-        if !decoded.hasPrefix(" ") && !decoded.isEmpty { result.append([0x20] + Array(decoded.utf8)) }
+        if restoringSpaces && !decoded.isEmpty && !decoded.contains("\u{FFFD}") { result.append([0x20] + Array(decoded.utf8)) }
         var unique = [[UInt8]]()
         for reading in result where !unique.contains(reading) { unique.append(reading) }
         return unique
@@ -79,8 +84,10 @@ public enum DecodedTokenSpans {
         return ends.filter { seen.insert($0).inserted }
     }
 
-    /// Matches `reading[index...]` against `text[offset...]`; U+FFFD not present literally in the
-    /// text matches 1–3 non-ASCII bytes.
+    /// Matches `reading[index...]` against `text[offset...]`. A U+FFFD that the text does not
+    /// hold literally is what a decoder writes for each maximal ill-formed part of the token's
+    /// bytes (Python's and Rust's lossy UTF-8 decoding): one lone continuation byte, or a strict
+    /// prefix of a multi-byte character, which then ends the token.
     static func match(_ reading: [UInt8], _ index: Int, _ text: [UInt8], _ offset: Int, _ ends: inout [Int]) {
         var index = index, offset = offset
         while index < reading.count {
@@ -88,10 +95,12 @@ public enum DecodedTokenSpans {
                 if offset + 3 <= text.count && text[offset..<(offset + 3)].elementsEqual(replacement) {
                     match(reading, index + 3, text, offset + 3, &ends)
                 }
-                var length = 1
-                while length <= 3 && offset + length <= text.count && text[offset + length - 1] >= 0x80 {
-                    match(reading, index + 3, text, offset + length, &ends)
-                    length += 1
+                guard offset < text.count else { return }
+                if (0x80...0xBF).contains(text[offset]) {
+                    match(reading, index + 3, text, offset + 1, &ends)
+                } else if index + 3 == reading.count {
+                    let length = UTF8Validation.sequenceLength(text, at: offset)
+                    if length >= 2 { for part in 1..<length { ends.append(offset + part) } }
                 }
                 return
             }

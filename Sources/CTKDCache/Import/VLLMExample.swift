@@ -23,6 +23,8 @@ struct VLLMExample {
         for (index, id) in ids.enumerated() where id < 0 || id > Int(Int32.max) {
             throw CTKDError("token id \(id) out of range", field: "prompt_token_ids[\(index)]")
         }
+        // SentencePiece's decode drops leading spaces: then no token of the line starts with one.
+        let restoringSpaces = try !(1..<ids.count).contains { try decoded($0).hasPrefix(" ") }
         let response = Array(line.response.utf8)
         let hasEnd = endOfSequence.map { ids.count > 1 && Int32(ids[ids.count - 1]) == $0 } ?? false
         let textEnd = ids.count - (hasEnd ? 1 : 0)    // response text tokens are ids[start..<textEnd]
@@ -33,13 +35,13 @@ struct VLLMExample {
                 throw CTKDError("must be in 1...\(textEnd) (position 0 has no log-probs)", field: "response_token_start")
             }
             start = given
-            guard let ends = DecodedTokenSpans.tile(try (start..<textEnd).map(decoded), text: response) else {
+            guard let ends = DecodedTokenSpans.tile(try (start..<textEnd).map(decoded), text: response, restoringSpaces: restoringSpaces) else {
                 throw CTKDError("the decoded tokens \(try preview((start..<textEnd).map(decoded))) do not spell the response text \(JSONText.string(line.response))",
                                 field: "response_token_start")
             }
             byteEnds = ends
         } else {
-            (start, byteEnds) = try findResponse(textEnd: textEnd, response: response, decoded: decoded)
+            (start, byteEnds) = try findResponse(textEnd: textEnd, response: response, restoringSpaces: restoringSpaces, decoded: decoded)
         }
 
         var topIDs = [Int32](), logProbs = [Float](), tails = [Float]()
@@ -61,7 +63,7 @@ struct VLLMExample {
 
     /// Without `response_token_start`: the largest start whose tokens tile the response exactly
     /// (tokens that decode to nothing, like a separator special token, stay with the prompt).
-    func findResponse(textEnd: Int, response: [UInt8], decoded: (Int) throws -> String) throws -> (Int, [Int]) {
+    func findResponse(textEnd: Int, response: [UInt8], restoringSpaces: Bool, decoded: (Int) throws -> String) throws -> (Int, [Int]) {
         if response.isEmpty { return (textEnd, []) }
         var texts = [String](), nonEmpty = 0
         for start in stride(from: textEnd - 1, through: 1, by: -1) {
@@ -69,7 +71,7 @@ struct VLLMExample {
             texts.insert(text, at: 0)
             if !text.isEmpty { nonEmpty += 1 }
             if nonEmpty > response.count { break }    // every non-empty token covers at least one byte
-            if let ends = DecodedTokenSpans.tile(texts, text: response) { return (start, ends) }
+            if let ends = DecodedTokenSpans.tile(texts, text: response, restoringSpaces: restoringSpaces) { return (start, ends) }
         }
         throw CTKDError("no suffix of the prompt tokens spells the response text \(JSONText.string(String(decoding: response, as: UTF8.self))) "
                         + "(last tokens: \(preview(Array(texts.suffix(8)))))); tokenize prompt and response separately, "
