@@ -11,7 +11,8 @@ struct VLLMExample {
     func record(_ line: VLLMOutputLine, exampleIndex: Int, codec: CodecParameters) throws -> CacheRecord {
         let (ids, rows, field) = try line.tokensAndRows()
         func decoded(_ index: Int) throws -> String {
-            guard let entry = rows[index]?[String(ids[index])] else {
+            guard let row = rows[index] else { throw CTKDError("is null at a response position", field: "\(field)[\(index)]") }
+            guard let entry = row[String(ids[index])] else {
                 throw CTKDError("has no entry for the prompt token itself (id \(ids[index])); vLLM always includes it", field: "\(field)[\(index)]")
             }
             guard let text = entry.decodedToken else {
@@ -24,7 +25,7 @@ struct VLLMExample {
             throw CTKDError("token id \(id) out of range", field: "prompt_token_ids[\(index)]")
         }
         // SentencePiece's decode drops leading spaces: then no token of the line starts with one.
-        let restoringSpaces = try !(1..<ids.count).contains { try decoded($0).hasPrefix(" ") }
+        let restoringSpaces = !(1..<ids.count).contains { rows[$0]?[String(ids[$0])]?.decodedToken?.hasPrefix(" ") == true }
         let response = Array(line.response.utf8)
         let hasEnd = endOfSequence.map { ids.count > 1 && Int32(ids[ids.count - 1]) == $0 } ?? false
         let textEnd = ids.count - (hasEnd ? 1 : 0)    // response text tokens are ids[start..<textEnd]
