@@ -13,9 +13,15 @@ extension CTKD {
                 abstract: "Examples, positions, stored bytes per position by part, tail mass, quantisation and beam errors.")
             @Argument(help: "Cache directory.") var cache: String
             @Flag(help: "Print JSON.") var json = false
+            @Flag(name: .customLong("decode-speed"), help: "Also time decoding every record on one core (positions/s).")
+            var decodeSpeed = false
 
             func run() throws {
-                let statistics = try CacheStatistics.compute(directory: cache)
+                var statistics = try CacheStatistics.compute(directory: cache)
+                if decodeSpeed {
+                    statistics.decodeSpeed = try CacheStatistics.decodeSpeed(directory: cache, parts: .all)
+                    statistics.decodeSpeedTopK = try CacheStatistics.decodeSpeed(directory: cache, parts: .topK)
+                }
                 print(json ? statistics.json : statistics.text)
             }
         }

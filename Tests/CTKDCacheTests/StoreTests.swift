@@ -23,6 +23,16 @@ import CTKDTestSupport
             statistics: RecordStatistics(topKKL: 0.001, tailMass: 0.5, byteKL: 0.01, beamKL: nil, beamEvaluations: 3))
     }
 
+    static let order = TokenOrder(counts: [1: 5, 2: 4, 3: 3])
+
+    static func writer(_ directory: String, _ name: ShardName) throws -> ShardWriter {
+        try ShardWriter(directory: directory, shard: name, metadata: metadata(), tokenOrder: order, vocabularySize: 300)
+    }
+
+    static func codec() throws -> RowCodec {
+        RowCodec(codec: try CacheCodec(parameters: CodecParameters(), tokenOrder: order))
+    }
+
     static func metadata() -> CacheMetadata {
         CacheMetadata(["format": "ctkd-cache", "codec": CodecParameters().json, "dataset_examples": "6", "top_k": "8"])
     }
@@ -31,7 +41,7 @@ import CTKDTestSupport
         let directory = try TestSupport.temporaryDirectory()
         var random = SeededRandom(seed: 1)
         let records = (0..<6).map { StoreTests.record($0, &random) }
-        let writers = try (0..<2).map { try ShardWriter(directory: directory, shard: ShardName(index: $0, count: 2), metadata: StoreTests.metadata()) }
+        let writers = try (0..<2).map { try StoreTests.writer(directory, ShardName(index: $0, count: 2)) }
         try writers[0].commit([records[0], records[2]])
         let reader = try CacheReader(directory: directory)
         #expect(try reader.exampleIndices() == [0, 2])   // committed only
@@ -41,7 +51,7 @@ import CTKDTestSupport
         for writer in writers { try writer.markComplete(examples: 3) }
         #expect(try reader.exampleIndices() == [0, 1, 2, 3, 4, 5])
         #expect(try reader.isComplete())
-        let codec = RowCodec(parameters: CodecParameters())
+        let codec = try StoreTests.codec()
         for record in records {
             let expected = try codec.decode(codec.encode(record))
             #expect(try reader.record(index: record.exampleIndex) == expected)
@@ -56,13 +66,13 @@ import CTKDTestSupport
     @Test func readerNeverReturnsDamagedDataSilently() throws {
         let directory = try TestSupport.temporaryDirectory()
         var random = SeededRandom(seed: 2)
-        let writer = try ShardWriter(directory: directory, shard: ShardName(index: 0, count: 1), metadata: StoreTests.metadata())
+        let writer = try StoreTests.writer(directory, ShardName(index: 0, count: 1))
         let records = (0..<6).map { StoreTests.record($0, &random) }
         try writer.commit(records)
         try writer.markComplete(examples: 6)
         let path = directory + "/" + ShardName(index: 0, count: 1).fileName
         let original = try FileIO.read(path)
-        let codec = RowCodec(parameters: CodecParameters())
+        let codec = try StoreTests.codec()
         let expected = try records.map { try codec.decode(codec.encode($0)) }
         var detected = 0, harmless = 0
         for _ in 0..<300 {

@@ -1,4 +1,4 @@
-/// The byte-distribution part (schemas/README.md, "byte_dist blob", version 1).
+/// The byte-distribution part (schemas/README.md, "byte_dist blob").
 ///
 /// Most of a next-byte distribution's mass sits on a few symbols, so each offset stores the most
 /// probable symbols until the rest weighs at most `remainderTolerance` (at most `maxSymbols`),
@@ -11,7 +11,11 @@ public enum ByteDistributionCodec {
         public var maxSymbols: Int
         public var remainderTolerance: Double
 
-        public init(quantizer: LogProbQuantizer = LogProbQuantizer(), maxSymbols: Int = 64, remainderTolerance: Double = 1e-4) {
+        /// Next-byte distributions are flatter than top-k rows (much of their mass sits 2–8 nats
+        /// down), so their quantiser grows its steps slowly: 1/16 nat at the top, 0.14 at 8 nats.
+        public static let defaultQuantizer = LogProbQuantizer(topStep: 1.0 / 16, growth: 0.1, cap: 16)
+
+        public init(quantizer: LogProbQuantizer = defaultQuantizer, maxSymbols: Int = 64, remainderTolerance: Double = 1e-4) {
             precondition(maxSymbols >= 1 && maxSymbols <= 255)
             self.quantizer = quantizer
             self.maxSymbols = maxSymbols
@@ -61,7 +65,7 @@ public enum ByteDistributionCodec {
                 let relative = (Int(targets.symbols[index]) - truth + ByteSymbol.count) % ByteSymbol.count
                 low.append(UInt8(relative & 0xFF))
                 high.append(UInt8(relative >> 8))
-                let code = settings.quantizer.code(distance: top - Double(logf(targets.probabilities[index])))
+                let code = UInt8(settings.quantizer.code(distance: top - Double(logf(targets.probabilities[index]))))
                 codes.append(code &- previous)   // codes ascend in rank order: store the steps
                 previous = code
             }
@@ -101,6 +105,7 @@ public enum ByteDistributionCodec {
                 let relative = Int(low[index]) | Int(high[index]) << 8
                 guard relative < ByteSymbol.count else { throw CacheFormatError("byte symbol out of range") }
                 code = code &+ codes[index]
+                guard Int(code) < logWeights.count else { throw CacheFormatError("byte code out of range") }
                 let weight = expf(logWeights[Int(code)])
                 symbols.append(Int16((relative + truth) % ByteSymbol.count))
                 probabilities.append(weight)

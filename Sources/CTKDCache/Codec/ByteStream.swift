@@ -25,6 +25,10 @@ public struct ByteWriter {
 
     @inline(__always) public mutating func byte(_ value: UInt8) { bytes.append(value) }
     public mutating func append(_ other: [UInt8]) { bytes.append(contentsOf: other) }
+    public mutating func append(_ other: UnsafeRawBufferPointer) { bytes.append(contentsOf: other) }
+    public mutating func append(_ text: String.UTF8View) { bytes.append(contentsOf: text) }
+    /// Empties the buffer, keeping its capacity (for reuse).
+    public mutating func removeAll() { bytes.removeAll(keepingCapacity: true) }
 
     public mutating func uint64(_ value: UInt64) {
         for shift in stride(from: 0, to: 64, by: 8) { bytes.append(UInt8(truncatingIfNeeded: value >> UInt64(shift))) }

@@ -22,7 +22,8 @@ public struct TeacherTokens: Sendable, Equatable {
 }
 
 /// Top-k next-token log-probs per position plus the tail mass τ = 1 − Σ top-k probabilities.
-/// Entries of a position are in ascending id order (the order the codec stores them in).
+/// Entries of a position may come in any order; decoded ones are in ascending token rank (the
+/// cache's token order, the order the codec stores them in), not in id order.
 public struct TopKTargets: Sendable, Equatable {
     public var k: Int
     public var ids: [Int32]         // (P, k)
@@ -41,7 +42,7 @@ public struct TopKTargets: Sendable, Equatable {
 }
 
 /// N tokens drawn with replacement from the full teacher distribution at each position, stored
-/// as unique ids (ascending) with counts.
+/// as distinct ids with counts (decoded: in ascending token rank).
 public struct SampledTargets: Sendable, Equatable {
     public var sampleCount: Int
     public var offsets: [Int32]     // (P + 1): position p's entries are offsets[p] ..< offsets[p + 1]

@@ -1,36 +1,38 @@
-/// The tokens part (schemas/README.md, "tokens blob", version 1): the teacher's token id at each
-/// position as varints, then each token's byte length as varints.
+/// The tokens part (schemas/README.md, "tokens blob", codec version 2): per position the
+/// teacher token's rank in the token order and its byte length, rANS-coded.
 public enum TokenCodec {
-    public static func encode(_ tokens: TeacherTokens) -> [UInt8] {
-        var ids = ByteWriter(), lengths = ByteWriter()
+    public static func encode(_ tokens: TeacherTokens, codec: CacheCodec) -> [UInt8] {
+        let rankTable = codec.tables.table("tokens.rank"), lengthTable = codec.tables.table("tokens.length")
+        var encoder = RANSEncoder(capacity: 2 * tokens.count)
         for position in 0..<tokens.count {
-            ids.varint(Int(tokens.ids[position]))
-            lengths.varint(tokens.byteSpan(position).count)
+            encoder.putInteger(codec.tokenOrder.rank(of: tokens.ids[position]), table: rankTable)
+            encoder.putInteger(tokens.byteSpan(position).count, table: lengthTable)
         }
         var out = ByteWriter()
         out.varint(tokens.count)
-        out.varint(ids.bytes.count)
-        out.append(ids.bytes)
-        out.append(lengths.bytes)
+        out.append(encoder.finish())
         return out.bytes
     }
 
-    public static func decode(_ payload: UnsafeRawBufferPointer, expectedPositions: Int, responseBytes: Int) throws -> TeacherTokens {
+    public static func decode(_ payload: UnsafeRawBufferPointer, codec: CacheCodec, expectedPositions: Int,
+                              responseBytes: Int) throws -> TeacherTokens {
         var reader = ByteReader(payload)
         let positions = try reader.count(max: expectedPositions, "token positions")
         guard positions == expectedPositions else { throw CacheFormatError("tokens part has \(positions) positions, the row says \(expectedPositions)") }
-        let idLength = try reader.count(max: reader.remaining, "token id stream length")
-        var idReader = ByteReader(try reader.bytes(idLength))
-        var ids = [Int32](), ends = [Int32]()
+        var decoder = try RANSDecoder(try reader.bytes(reader.remaining))
+        let rankSlots = codec.tables.slots("tokens.rank"), lengthSlots = codec.tables.slots("tokens.length")
+        var ids = [Int32](repeating: 0, count: positions), ends = [Int32](repeating: 0, count: positions)
         var end = 0
-        for _ in 0..<positions {
-            ids.append(Int32(try idReader.count(max: Int(Int32.max), "token id")))
-            end += try reader.count(max: responseBytes, "token byte length")
-            guard end <= responseBytes else { throw CacheFormatError("token spans run past the response (\(end) > \(responseBytes))") }
-            ends.append(Int32(end))
+        for position in 0..<positions {
+            let rank = decoder.getInteger(rankSlots)
+            end += decoder.getInteger(lengthSlots)
+            guard rank <= Int(Int32.max), end <= responseBytes else {
+                throw CacheFormatError("token spans run past the response (\(end) > \(responseBytes)) or a token is out of range")
+            }
+            ids[position] = codec.tokenOrder.id(ofRank: rank)
+            ends[position] = Int32(end)
         }
-        try idReader.expectEnd("token id stream")
-        try reader.expectEnd("tokens part")
+        try decoder.finish("tokens part")
         return TeacherTokens(ids: ids, byteEnds: ends)
     }
 }

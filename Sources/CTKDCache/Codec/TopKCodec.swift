@@ -1,76 +1,111 @@
-/// The top-k part (schemas/README.md, "top_k blob", version 1): ids ascending per position as
-/// varint gaps, one quantised log-prob code per entry in the same order, the tail mass as
-/// Float32. Storing ids sorted (and the codes in id order) costs less than rank order: the gaps
-/// are small, and the codes carry the rank information anyway (docs/cache.md has the figures).
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// The top-k part (schemas/README.md, "top_k blob", codec version 2): per position, entries in
+/// ascending token rank as rank gaps, one quantised log-prob code each, and the tail mass, all
+/// rANS-coded with context tables.
+///
+/// What the contexts buy (SmolLM2-135M top-64 rows, docs/cache.md): the rank gap's table depends
+/// on how deep into the token order the previous entry lies (dense at the top, sparse below);
+/// the codes' table depends on the position's floor — its largest code, coded first — because a
+/// peaked row spreads its 64 entries over 16 nats and a flat row over 3.
 public enum TopKCodec {
-    public static func encode(_ targets: TopKTargets, quantizer: LogProbQuantizer) -> [UInt8] {
-        let positions = targets.positions, k = targets.k
-        var gaps = ByteWriter(capacity: positions * k * 2)
-        var codes = [UInt8]()
-        codes.reserveCapacity(positions * k)
-        var order = [Int](repeating: 0, count: k)
-        for position in 0..<positions {
+    public static func encode(_ targets: TopKTargets, codec: CacheCodec) -> [UInt8] {
+        let k = targets.k, tables = codec.tables, quantizer = codec.parameters.topK
+        let floorTable = tables.table("topk.floor"), tailTable = tables.table("topk.tail")
+        let gapTables = tables.tables["topk.gap"]!, codeTables = tables.tables["topk.code"]!
+        var encoder = RANSEncoder(capacity: targets.positions * (2 * k + 4))
+        var entries = [(rank: Int, code: Int)]()
+        entries.reserveCapacity(k)
+        for position in 0..<targets.positions {
             let base = position * k
-            for index in 0..<k { order[index] = index }
-            order.sort { targets.ids[base + $0] < targets.ids[base + $1] }
-            let top = (0..<k).map { Double(targets.logProbs[base + $0]) }.max() ?? 0
-            var previous: Int32 = -1
-            for index in order {
-                let id = targets.ids[base + index]
-                precondition(id > previous, "top-k ids must be distinct and non-negative")
-                gaps.varint(Int(id - previous - 1))
-                previous = id
-                codes.append(quantizer.code(distance: top - Double(targets.logProbs[base + index])))
+            let top = (0..<k).reduce(-Float.infinity) { max($0, targets.logProbs[base + $1]) }
+            entries.removeAll(keepingCapacity: true)
+            for index in 0..<k {
+                let logProb = targets.logProbs[base + index]
+                let code = top.isFinite && logProb.isFinite ? quantizer.code(distance: Double(top - logProb)) : quantizer.zeroCode
+                entries.append((codec.tokenOrder.rank(of: targets.ids[base + index]), code))
+            }
+            entries.sort { $0.rank < $1.rank }
+            let floor = entries.reduce(0) { max($0, $1.code) }
+            encoder.put(floor, table: floorTable)
+            let tail = TailCode.code(targets.tailMass[position])
+            encoder.put(tail >> 6, table: tailTable)
+            encoder.putBits(UInt64(tail & 63), count: 6)
+            let codeTable = codeTables[floor]
+            var previous = -1
+            for entry in entries {
+                precondition(entry.rank > previous, "top-k ids must be distinct")
+                encoder.putInteger(entry.rank - previous - 1, table: gapTables[rankContext(after: previous)])
+                encoder.put(entry.code, table: codeTable)
+                previous = entry.rank
             }
         }
-        var out = ByteWriter(capacity: gaps.bytes.count + codes.count + 2 * positions + 16)
-        out.varint(positions)
+        var out = ByteWriter(capacity: targets.positions * 100 + 16)
+        out.varint(targets.positions)
         out.varint(k)
-        out.varint(gaps.bytes.count)
-        out.append(gaps.bytes)
-        out.append(codes)
-        out.shuffledFloat32(targets.tailMass)
+        out.append(encoder.finish())
         return out.bytes
     }
 
-    public static func decode(_ payload: UnsafeRawBufferPointer, quantizer: LogProbQuantizer,
-                              expectedPositions: Int) throws -> TopKTargets {
+    public static func decode(_ payload: UnsafeRawBufferPointer, codec: CacheCodec, expectedPositions: Int) throws -> TopKTargets {
         var reader = ByteReader(payload)
         let positions = try reader.count(max: expectedPositions, "top-k positions")
         guard positions == expectedPositions else { throw CacheFormatError("top-k part has \(positions) positions, the row says \(expectedPositions)") }
         let k = try reader.count(max: 1 << 16, "top-k k")
-        let gapLength = try reader.count(max: reader.remaining, "top-k id stream length")
-        var gapReader = ByteReader(try reader.bytes(gapLength))
-        let codes = try reader.bytes(positions * k)
-        let tailMass = try reader.shuffledFloat32(positions)
-        try reader.expectEnd("top-k part")
-
-        var ids = [Int32](repeating: 0, count: positions * k)
-        var logProbs = [Float](repeating: 0, count: positions * k)
-        let logWeights = quantizer.logWeightTable
-        let weights = logWeights.map { expf($0) }
-        try ids.withUnsafeMutableBufferPointer { ids in
-            try logProbs.withUnsafeMutableBufferPointer { logProbs in
-                for position in 0..<positions {
-                    let base = position * k
-                    var id: Int64 = -1
-                    var total: Float = 0
-                    for index in 0..<k {
-                        id += Int64(try gapReader.varint()) + 1
-                        guard id <= Int64(Int32.max) else { throw CacheFormatError("top-k id out of range") }
-                        ids[base + index] = Int32(id)
-                        total += weights[Int(codes[base + index])]
-                    }
-                    let head = 1 - min(max(tailMass[position], 0), 1)
-                    let shift = total > 0 && head > 0 ? logf(head) - logf(total) : -Float.infinity
-                    for index in 0..<k {
-                        logProbs[base + index] = logWeights[Int(codes[base + index])] + shift
+        var decoder = try RANSDecoder(try reader.bytes(reader.remaining))
+        var targets = TopKTargets(k: k, ids: [Int32](repeating: 0, count: positions * k),
+                                  logProbs: [Float](repeating: 0, count: positions * k), tailMass: [Float](repeating: 0, count: positions))
+        try codec.tokenOrder.withIDLookup { idOfRank in
+            try codec.logWeights.withUnsafeBufferPointer { logWeights in
+                try codec.weights.withUnsafeBufferPointer { weights in
+                    try targets.ids.withUnsafeMutableBufferPointer { ids in
+                        try targets.logProbs.withUnsafeMutableBufferPointer { logProbs in
+                            try targets.tailMass.withUnsafeMutableBufferPointer { tailMass in
+                                try decodePositions(&decoder, codec.tables, k: k, idOfRank: idOfRank, logWeights: logWeights, weights: weights,
+                                                    ids: ids, logProbs: logProbs, tailMass: tailMass)
+                            }
+                        }
                     }
                 }
             }
         }
-        try gapReader.expectEnd("top-k id stream")
-        return TopKTargets(k: k, ids: ids, logProbs: logProbs, tailMass: tailMass)
+        try decoder.finish("top-k part")
+        return targets
+    }
+
+    /// The decoder's inner loop, over buffers: (P, k) ids and log-probs, (P) tails.
+    @inline(__always)
+    static func decodePositions(_ decoder: inout RANSDecoder, _ tables: CodecTables, k: Int, idOfRank: (Int) -> Int32,
+                                logWeights: UnsafeBufferPointer<Float>, weights: UnsafeBufferPointer<Float>,
+                                ids: UnsafeMutableBufferPointer<Int32>, logProbs: UnsafeMutableBufferPointer<Float>,
+                                tailMass: UnsafeMutableBufferPointer<Float>) throws {
+        let floorSlots = tables.slots("topk.floor"), tailSlots = tables.slots("topk.tail")
+        let gapSlots = tables.slots("topk.gap"), codeSlots = tables.slots("topk.code")
+        for position in 0..<tailMass.count {
+            let base = position * k
+            let floor = decoder.get(floorSlots)
+            let tail = TailCode.tail(decoder.get(tailSlots) << 6 | Int(decoder.getBits(count: 6)))
+            tailMass[position] = tail
+            let codes = codeSlots + floor << RANS.precisionBits
+            var previous = -1
+            var total: Float = 0
+            for index in base..<(base + k) {
+                let rank = previous + 1 + decoder.getInteger(gapSlots + rankContext(after: previous) << RANS.precisionBits)
+                let code = decoder.get(codes)
+                guard code <= floor, rank <= Int(Int32.max) else { throw CacheFormatError("top-k entry out of range") }
+                ids[index] = idOfRank(rank)
+                logProbs[index] = logWeights[code]
+                total += weights[code]
+                previous = rank
+            }
+            let head = 1 - tail
+            let shift = total > 0 && head > 0 ? logf(head) - logf(total) : -Float.infinity
+            for index in base..<(base + k) { logProbs[index] += shift }
+        }
     }
 
     /// KL(original ‖ decoded) at each position, over the k entries and the tail bucket: the
@@ -92,9 +127,3 @@ public enum TopKCodec {
         }
     }
 }
-
-#if canImport(Glibc)
-import Glibc
-#elseif canImport(Darwin)
-import Darwin
-#endif

@@ -7,8 +7,10 @@ import CTKDCore
 struct VLLMExample {
     let topK: Int
     let endOfSequence: Int32?
+    /// N of the `sampled` extension (0: lines carry none).
+    let sampleCount: Int
 
-    func record(_ line: VLLMOutputLine, exampleIndex: Int, codec: CodecParameters) throws -> CacheRecord {
+    func record(_ line: VLLMOutputLine, exampleIndex: Int, codec: CacheCodec) throws -> CacheRecord {
         let (ids, rows, field) = try line.tokensAndRows()
         func decoded(_ index: Int) throws -> String {
             guard let row = rows[index] else { throw CTKDError("is null at a response position", field: "\(field)[\(index)]") }
@@ -58,7 +60,8 @@ struct VLLMExample {
         let statistics = RecordStatistics(topKKL: codec.topKQuantisationKL(topKTargets),
                                           tailMass: tails.reduce(0) { $0 + Double($1) })
         return CacheRecord(exampleIndex: exampleIndex, id: line.id, prompt: line.prompt, response: line.response,
-                           tokens: TeacherTokens(ids: tokenIDs, byteEnds: ends), topK: topKTargets, sampled: nil,
+                           tokens: TeacherTokens(ids: tokenIDs, byteEnds: ends), topK: topKTargets,
+                           sampled: try sampledTargets(line.sampled, positions: positions),
                            bytes: nil, statistics: statistics)
     }
 
@@ -108,6 +111,31 @@ struct VLLMExample {
         }
         guard head <= 1 + 1e-3 else { throw CTKDError("the top-\(topK) probabilities add up to \(head) > 1", field: field) }
         return Float(max(0, 1 - head))
+    }
+
+    /// The `sampled` extension checked: one list per position, distinct ids, counts adding up to N.
+    func sampledTargets(_ sampled: [[[Int]]]?, positions: Int) throws -> SampledTargets? {
+        guard let sampled else {
+            if sampleCount > 0 { throw CTKDError("missing: the first record has sampled targets (N = \(sampleCount)), so every record needs them", field: "sampled") }
+            return nil
+        }
+        guard sampleCount > 0 else { throw CTKDError("present, but the first record has none", field: "sampled") }
+        guard sampled.count == positions else { throw CTKDError("has \(sampled.count) positions, the response has \(positions)", field: "sampled") }
+        var offsets: [Int32] = [0], ids = [Int32](), counts = [Int32]()
+        for (position, pairs) in sampled.enumerated() {
+            var seen = Set<Int>(), total = 0
+            for (index, pair) in pairs.enumerated() {
+                guard pair.count == 2, pair[0] >= 0, pair[0] <= Int(Int32.max), pair[1] >= 1, seen.insert(pair[0]).inserted else {
+                    throw CTKDError("expected [token id, count ≥ 1] with distinct ids", field: "sampled[\(position)][\(index)]")
+                }
+                ids.append(Int32(pair[0]))
+                counts.append(Int32(pair[1]))
+                total += pair[1]
+            }
+            guard total == sampleCount else { throw CTKDError("counts add up to \(total), not N = \(sampleCount)", field: "sampled[\(position)]") }
+            offsets.append(Int32(ids.count))
+        }
+        return SampledTargets(sampleCount: sampleCount, offsets: offsets, ids: ids, counts: counts)
     }
 
     func preview(_ texts: [String]) -> String {

@@ -3,7 +3,8 @@ import CTKDCore
 
 /// `ctkd cache import-vllm`: builds a cache from vLLM prompt log-probs of a teacher-forced run
 /// over prompt + response, so that a teacher served by vLLM (a GPU fleet) fills the same cache
-/// `ctkd teach` does: top-k with tail mass and token byte spans; no sampled or byte parts.
+/// `ctkd teach` does: top-k with tail mass and token byte spans, sampled targets when lines carry
+/// them (a ctkd extension), no byte part.
 ///
 /// Streams the input (lines can hold megabytes of JSON each), commits batches in one transaction
 /// each, and resumes like `ctkd teach`: a rerun skips committed examples, and refuses a different
@@ -36,16 +37,27 @@ public enum VLLMImport {
         public var positionsWritten = 0
     }
 
+    /// The token order comes from the token ids of the first `orderSampleRecords` records.
+    public static let orderSampleRecords = 1000
+
     public static func run(input: String, output: String, settings: Settings, showProgress: Bool = true) throws -> Summary {
-        let count = try JSONLines.countRecords(in: input)
+        let decoder = JSONDecoder()
+        var count = 0, tokenCounts = [Int32: Int](), sampleCount = 0
+        try JSONLines.forEachLine(streamingFrom: input) { _, bytes in
+            count += 1
+            guard count <= orderSampleRecords else { return }
+            let line = try JSONLines.decodeLine(VLLMOutputLine.self, bytes, decoder: decoder)
+            if count == 1 { sampleCount = line.sampled?.first?.reduce(0) { $0 + ($1.last ?? 0) } ?? 0 }
+            for id in try line.tokensAndRows().ids where id >= 0 && id <= Int(Int32.max) { tokenCounts[Int32(id), default: 0] += 1 }
+        }
         let writer = try ShardWriter(directory: output, shard: ShardName(index: 0, count: 1),
-                                     metadata: try metadata(input: input, examples: count, settings: settings))
+                                     metadata: try metadata(input: input, examples: count, sampleCount: sampleCount, settings: settings),
+                                     tokenOrder: TokenOrder(counts: tokenCounts))
         var summary = Summary(examplesSkipped: writer.committed.count)
-        let example = VLLMExample(topK: settings.topK, endOfSequence: settings.endOfSequence)
+        let example = VLLMExample(topK: settings.topK, endOfSequence: settings.endOfSequence, sampleCount: sampleCount)
         let progress = showProgress
             ? ProgressReporter(label: "import-vllm", total: count, unit: "examples", alreadyCompleted: summary.examplesSkipped)
             : nil
-        let decoder = JSONDecoder()
         var seen = Set<String>(), batch = [CacheRecord](), index = 0
         func commit() throws {
             try writer.commit(batch)
@@ -64,7 +76,7 @@ public enum VLLMImport {
             }
             let line = try JSONLines.decodeLine(VLLMOutputLine.self, bytes, decoder: decoder)
             guard seen.insert(line.id).inserted else { throw CTKDError("duplicate id \"\(line.id)\"", field: "id") }
-            batch.append(try example.record(line, exampleIndex: index, codec: settings.codec))
+            batch.append(try example.record(line, exampleIndex: index, codec: writer.codec.codec))
             if batch.count == settings.batchSize { try commit() }
         }
         if !batch.isEmpty { try commit() }
@@ -76,7 +88,7 @@ public enum VLLMImport {
     struct ExampleID: Decodable { var id: String }
 
     /// The metadata keys of schemas/README.md that an import defines.
-    static func metadata(input: String, examples: Int, settings: Settings) throws -> CacheMetadata {
+    static func metadata(input: String, examples: Int, sampleCount: Int, settings: Settings) throws -> CacheMetadata {
         var metadata = CacheMetadata.common(source: "import-vllm", codec: settings.codec)
         metadata["teacher_weights_sha256"] = "unknown"
         metadata["teacher_config"] = JSONText.string(settings.teacherName)
@@ -85,7 +97,7 @@ public enum VLLMImport {
         metadata["dataset_examples"] = String(examples)
         metadata["responses"] = "data"
         metadata["top_k"] = String(settings.topK)
-        metadata["sampled"] = "0"
+        metadata["sampled"] = String(sampleCount)
         metadata["byte_dist"] = "false"
         metadata["end_of_sequence"] = settings.endOfSequence.map { String($0) } ?? "none"
         metadata["shard_count"] = "1"

@@ -12,9 +12,12 @@ struct VLLMOutputLine: Decodable {
     var promptTokenIDs: [Int]?
     var promptLogprobs: [[String: VLLMLogprob]?]?
     var output: VLLMOutput?
+    /// A ctkd extension: per response position, `[token id, count]` pairs of N tokens drawn with
+    /// replacement from the full distribution (e.g. from a `prompt_logprobs = -1` run).
+    var sampled: [[[Int]]]?
 
     enum CodingKeys: String, CodingKey {
-        case id, prompt, response, output
+        case id, prompt, response, output, sampled
         case responseTokenStart = "response_token_start"
         case promptTokenIDs = "prompt_token_ids"
         case promptLogprobs = "prompt_logprobs"

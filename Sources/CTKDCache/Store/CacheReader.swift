@@ -11,7 +11,8 @@ public final class CacheReader {
     public let shards: [ShardName: Shard]
     /// The metadata of the first shard (all shards agree on the content keys).
     public let metadata: CacheMetadata
-    let codec: RowCodec
+    /// Each shard's coder (shards of one cache normally share one token order, but each carries its own).
+    let codecs: [ShardName: RowCodec]
 
     public init(directory: String) throws {
         guard FileIO.isDirectory(directory) else { throw CTKDError("is not a cache directory", file: directory) }
@@ -34,7 +35,16 @@ public final class CacheReader {
         self.directory = directory
         self.shards = shards
         self.metadata = metadata
-        codec = RowCodec(parameters: try metadata.codec)
+        var codecs = [ShardName: RowCodec]()
+        for (name, shard) in shards {
+            let shardMetadata = try shard.readMetadata()
+            do {
+                codecs[name] = RowCodec(codec: try CacheCodec(parameters: try shardMetadata.codec, tokenOrder: try shard.readTokenOrder(metadata: shardMetadata)))
+            } catch let error as CacheFormatError {
+                throw CTKDError(error.message, file: shard.path)
+            }
+        }
+        self.codecs = codecs
     }
 
     public var shardCount: Int { (try? metadata.integer("shard_count")) ?? shards.count }
@@ -51,44 +61,46 @@ public final class CacheReader {
         try shards.values.flatMap { try $0.committedIndices() }.sorted()
     }
 
-    func shard(owning index: Int) -> Shard? {
-        shards[ShardName(index: index % shardCount, count: shardCount)]
-    }
-
-    public func record(index: Int) throws -> CacheRecord? {
-        guard let shard = shard(owning: index) else { return nil }
+    public func record(index: Int, parts: CacheParts = .all) throws -> CacheRecord? {
+        guard let name = owner(of: index), let shard = shards[name] else { return nil }
         var result: CacheRecord?
-        try shard.forEachRow(where: "example_index = ?", [.integer(Int64(index))]) { result = try decode($0, shard) }
+        try shard.forEachRow(where: "example_index = ?", [.integer(Int64(index))]) { result = try decode($0, name, parts) }
         return result
     }
 
-    public func record(id: String) throws -> CacheRecord? {
-        for shard in shards.values.sorted(by: { $0.path < $1.path }) {
+    public func record(id: String, parts: CacheParts = .all) throws -> CacheRecord? {
+        for name in shards.keys.sorted(by: { $0.index < $1.index }) {
             var result: CacheRecord?
-            try shard.forEachRow(where: "id = ?", [.text(id)]) { result = try decode($0, shard) }
+            try shards[name]!.forEachRow(where: "id = ?", [.text(id)]) { result = try decode($0, name, parts) }
             if let result { return result }
         }
         return nil
     }
 
-    /// Every committed record of every shard, shard by shard (each in example order).
-    public func forEachRecord(_ body: (CacheRecord) throws -> Void) throws {
+    /// Every committed record of every shard, shard by shard (each in example order), decoding
+    /// only `parts` (tokens always).
+    public func forEachRecord(parts: CacheParts = .all, _ body: (CacheRecord) throws -> Void) throws {
         for name in shards.keys.sorted(by: { $0.index < $1.index }) {
-            let shard = shards[name]!
-            try shard.forEachRow { try body(try decode($0, shard)) }
+            try shards[name]!.forEachRow { try body(try decode($0, name, parts)) }
         }
     }
 
-    /// Every committed row undecoded (for statistics of stored sizes).
-    public func forEachRow(_ body: (EncodedRow) throws -> Void) throws {
-        for name in shards.keys.sorted(by: { $0.index < $1.index }) { try shards[name]!.forEachRow(where: nil, [], body) }
+    /// Every committed row undecoded, with the shard it is in (for statistics of stored sizes).
+    public func forEachRow(_ body: (RowView, ShardName) throws -> Void) throws {
+        for name in shards.keys.sorted(by: { $0.index < $1.index }) { try shards[name]!.forEachRow { try body($0, name) } }
     }
 
-    func decode(_ row: EncodedRow, _ shard: Shard) throws -> CacheRecord {
+    func owner(of index: Int) -> ShardName? {
+        let name = ShardName(index: index % shardCount, count: shardCount)
+        return shards[name] == nil ? nil : name
+    }
+
+    /// Decodes a row of shard `name`; format errors name the shard file.
+    public func decode(_ row: RowView, _ name: ShardName, _ parts: CacheParts = .all) throws -> CacheRecord {
         do {
-            return try codec.decode(row)
+            return try codecs[name]!.decode(row, parts: parts)
         } catch let error as CacheFormatError {
-            throw CTKDError(error.message, file: shard.path)
+            throw CTKDError(error.message, file: shards[name]!.path)
         }
     }
 

@@ -37,7 +37,7 @@ public enum CacheVerifier {
                         report.problems.append("\(name.fileName): example \(row.exampleIndex) belongs to shard \(row.exampleIndex % name.count)")
                     }
                     do {
-                        _ = try reader.codec.decode(row)
+                        _ = try reader.codecs[name]!.decode(row)
                         indices.append(row.exampleIndex)
                     } catch {
                         report.problems.append("\(name.fileName): example \(row.exampleIndex) (\(row.id)): \(error)")

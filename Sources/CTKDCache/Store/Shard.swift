@@ -2,7 +2,7 @@ import CTKDCore
 
 /// One shard file: the SQLite database of schemas/shard.sql.
 public final class Shard {
-    public static let schemaVersion = 1
+    public static let schemaVersion = 2
     public static let applicationID: Int64 = 0x6374_6B64
 
     public let path: String
@@ -11,10 +11,14 @@ public final class Shard {
     /// The schema, kept identical to schemas/shard.sql (a test compares them).
     public static let schema = """
         PRAGMA application_id = 1668574052;
-        PRAGMA user_version = 1;
+        PRAGMA user_version = 2;
         CREATE TABLE IF NOT EXISTS metadata (
             key   TEXT PRIMARY KEY NOT NULL,
             value TEXT NOT NULL
+        ) WITHOUT ROWID;
+        CREATE TABLE IF NOT EXISTS codebook (
+            name  TEXT PRIMARY KEY NOT NULL,
+            value BLOB NOT NULL
         ) WITHOUT ROWID;
         CREATE TABLE IF NOT EXISTS examples (
             example_index    INTEGER PRIMARY KEY,
@@ -85,6 +89,38 @@ public final class Shard {
         for (key, value) in metadata.values.sorted(by: { $0.key < $1.key }) { try insert.run(.text(key), .text(value)) }
     }
 
+    /// The `token_order` codebook entry: the shard's token order, checked against the SHA-256
+    /// the metadata records.
+    public func readTokenOrder(metadata: CacheMetadata) throws -> TokenOrder {
+        let statement = try database.prepare("SELECT value FROM codebook WHERE name = 'token_order'")
+        try statement.bind([])
+        guard try statement.step() else { throw CTKDError("has no token order (codebook entry token_order)", file: path) }
+        return try statement.withBlob(at: 0) { blob in
+            guard SHA256.hex(blob) == metadata["token_order_sha256"] else {
+                throw CTKDError("the token order does not match its SHA-256 in the metadata (damaged shard)", file: path)
+            }
+            do {
+                var reader = ByteReader(blob)
+                let vocabularySize = try reader.count(max: Int(Int32.max), "vocabulary size")
+                return try TokenOrder.deserialize(UnsafeRawBufferPointer(rebasing: blob[reader.position...]), vocabularySize: vocabularySize)
+            } catch let error as CacheFormatError {
+                throw CTKDError("token order: \(error.message)", file: path)
+            }
+        }
+    }
+
+    /// The `token_order` codebook entry's bytes: the vocabulary size hint, then the order.
+    public static func tokenOrderEntry(_ order: TokenOrder, vocabularySize: Int) -> [UInt8] {
+        var writer = ByteWriter()
+        writer.varint(vocabularySize)
+        writer.append(order.serialized)
+        return writer.bytes
+    }
+
+    public func writeCodebook(name: String, _ value: [UInt8]) throws {
+        try database.prepare("INSERT OR REPLACE INTO codebook (name, value) VALUES (?, ?)").run(.text(name), .blob(value))
+    }
+
     /// The example indices committed so far.
     public func committedIndices() throws -> [Int] {
         let statement = try database.prepare("SELECT example_index FROM examples ORDER BY example_index")
@@ -109,26 +145,35 @@ public final class Shard {
     }
 
     /// Calls `body` with every committed row (in example order, or only `where` matching), read
-    /// inside one transaction so the rows form one snapshot.
+    /// inside one transaction so the rows form one snapshot. The view's blobs point into
+    /// SQLite's memory (no copy) and are valid only inside `body`.
     public func forEachRow(where condition: String? = nil, _ arguments: [SQLiteValue] = [],
-                           _ body: (EncodedRow) throws -> Void) throws {
+                           _ body: (RowView) throws -> Void) throws {
         try database.read {
             let sql = "SELECT \(Shard.rowColumns) FROM examples" + (condition.map { " WHERE \($0)" } ?? "") + " ORDER BY example_index"
             let statement = try database.prepare(sql)
             try statement.bind(arguments)
-            while try statement.step() { try body(Shard.row(statement)) }
+            while try statement.step() { try Shard.withRow(statement, body) }
         }
     }
 
-    static func row(_ statement: SQLiteStatement) -> EncodedRow {
-        func optionalBlob(_ column: Int) -> [UInt8]? { statement.isNull(at: column) ? nil : statement.blob(at: column) }
+    static func withRow<T>(_ statement: SQLiteStatement, _ body: (RowView) throws -> T) throws -> T {
         let statistics = RecordStatistics(
             topKKL: statement.double(at: 10), tailMass: statement.double(at: 11), byteKL: statement.double(at: 12),
             beamKL: statement.isNull(at: 13) ? nil : statement.double(at: 13), beamEvaluations: statement.int(at: 14))
-        return EncodedRow(
-            exampleIndex: statement.int(at: 0), id: statement.text(at: 1), prompt: statement.text(at: 2),
-            response: statement.text(at: 3), positions: statement.int(at: 4), responseBytes: statement.int(at: 5),
-            tokens: statement.blob(at: 6), topK: optionalBlob(7), sampled: optionalBlob(8), bytes: optionalBlob(9),
-            statistics: statistics, checksum: UInt64(bitPattern: statement.int64(at: 15)))
+        func optional(_ column: Int, _ blob: UnsafeRawBufferPointer) -> UnsafeRawBufferPointer? { statement.isNull(at: column) ? nil : blob }
+        return try statement.withBlob(at: 6) { tokens in
+            try statement.withBlob(at: 7) { topK in
+                try statement.withBlob(at: 8) { sampled in
+                    try statement.withBlob(at: 9) { bytes in
+                        try body(RowView(
+                            exampleIndex: statement.int(at: 0), id: statement.text(at: 1), prompt: statement.text(at: 2),
+                            response: statement.text(at: 3), positions: statement.int(at: 4), responseBytes: statement.int(at: 5),
+                            tokens: tokens, topK: optional(7, topK), sampled: optional(8, sampled), bytes: optional(9, bytes),
+                            statistics: statistics, checksum: UInt64(bitPattern: statement.int64(at: 15))))
+                    }
+                }
+            }
+        }
     }
 }

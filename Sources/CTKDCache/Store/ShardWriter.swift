@@ -3,7 +3,8 @@ import CTKDCore
 /// Writes one shard of a cache: creates it with its metadata or, on a rerun, checks that the
 /// metadata matches and reports what is already committed; commits examples in batches.
 ///
-///     let writer = try ShardWriter(directory: "cache", shard: ShardName(index: 0, count: 2), metadata: metadata)
+///     let writer = try ShardWriter(directory: "cache", shard: ShardName(index: 0, count: 2), metadata: metadata,
+///                                  tokenOrder: order, vocabularySize: 49152)
 ///     let done = writer.committed                     // skip these on resume
 ///     try writer.commit(batch)                        // one BEGIN IMMEDIATE transaction
 ///     try writer.markComplete()
@@ -13,7 +14,10 @@ public final class ShardWriter {
     public let codec: RowCodec
     public private(set) var committed: Set<Int>
 
-    public init(directory: String, shard name: ShardName, metadata requested: CacheMetadata) throws {
+    /// `tokenOrder` is stored in the shard's codebook (its SHA-256 in the metadata, so a rerun
+    /// with a different order is refused like any other difference).
+    public init(directory: String, shard name: ShardName, metadata requested: CacheMetadata,
+                tokenOrder: TokenOrder, vocabularySize: Int = 0) throws {
         try FileIO.createDirectory(directory)
         try ShardWriter.checkSiblings(directory: directory, name: name)
         let path = directory + "/" + name.fileName
@@ -23,9 +27,14 @@ public final class ShardWriter {
         var metadata = requested
         metadata["shard_index"] = String(name.index)
         metadata["shard_count"] = String(name.count)
+        let orderEntry = Shard.tokenOrderEntry(tokenOrder, vocabularySize: vocabularySize)
+        metadata["token_order_sha256"] = SHA256.hex(orderEntry)
         let existing = try shard.readMetadata()
         if existing.values.isEmpty {
-            try shard.database.transaction { try shard.writeMetadata(metadata) }
+            try shard.database.transaction {
+                try shard.writeMetadata(metadata)
+                try shard.writeCodebook(name: "token_order", orderEntry)
+            }
         } else {
             let differences = metadata.differences(from: existing)
             guard differences.isEmpty else {
@@ -34,7 +43,7 @@ public final class ShardWriter {
                                 + "\nuse another --out directory, or delete this one to start over", file: path)
             }
         }
-        codec = RowCodec(parameters: try metadata.codec)
+        codec = RowCodec(codec: try CacheCodec(parameters: try metadata.codec, tokenOrder: try shard.readTokenOrder(metadata: metadata)))
         committed = Set(try shard.committedIndices())
     }
 

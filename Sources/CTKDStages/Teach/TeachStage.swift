@@ -28,12 +28,14 @@ public enum TeachStage {
             throw CTKDError("the tokenizer has \(vocabularyBytes.count) ids but the teacher's rows have \(teacher.vocabularySize) entries")
         }
         let metadata = try cacheMetadata(configuration, teacher: teacher, tokenizer: tokenizer, exampleCount: examples.count)
-        let writer = try ShardWriter(directory: configuration.outputDirectory, shard: configuration.shard, metadata: metadata)
+        let writer = try ShardWriter(directory: configuration.outputDirectory, shard: configuration.shard, metadata: metadata,
+                                     tokenOrder: try tokenOrder(examples, configuration, tokenizer),
+                                     vocabularySize: teacher.vocabularySize)
         let owned = examples.indices.filter { configuration.shard.owns(exampleIndex: $0) }
         let pending = owned.filter { !writer.committed.contains($0) }
         var summary = Summary(examplesSkipped: owned.count - pending.count)
 
-        let worker = ExampleWorker(configuration: configuration, teacher: teacher, tokenizer: tokenizer,
+        let worker = ExampleWorker(configuration: configuration, codec: writer.codec.codec, teacher: teacher, tokenizer: tokenizer,
                                    vocabularyBytes: vocabularyBytes)
         let progress = showProgress
             ? ProgressReporter(label: "teach \(configuration.shard)", total: owned.count, unit: "examples",
@@ -55,6 +57,22 @@ public enum TeachStage {
         summary.complete = true
         progress?.finish(completed: owned.count)
         return summary
+    }
+
+    /// The cache's token order: ids by how often they occur in the whole dataset's prompts (as
+    /// templated) and responses, plus EOS once per example, so every shard derives the same order.
+    static func tokenOrder(_ examples: [TeachExample], _ configuration: TeachConfiguration,
+                           _ tokenizer: any TeacherTokenizer) throws -> TokenOrder {
+        var counts = [Int32: Int]()
+        for example in examples {
+            var ids = try tokenizer.encode(configuration.prompt(example.prompt), addingSpecialTokens: true).ids
+            if configuration.responses == .data, let response = example.response {
+                ids += try tokenizer.encode(response, addingSpecialTokens: false).ids
+            }
+            if let end = tokenizer.endOfSequence { ids.append(end) }
+            for id in ids { counts[id, default: 0] += 1 }
+        }
+        return TokenOrder(counts: counts)
     }
 
     /// The metadata keys of schemas/README.md for this run.
@@ -90,15 +108,17 @@ public enum TeachStage {
 /// sampled targets per position, byte distributions per response byte.
 final class ExampleWorker {
     let configuration: TeachConfiguration
+    let codec: CacheCodec
     let teacher: any TeacherModel
     let tokenizer: any TeacherTokenizer
     let vocabularyBytes: [[UInt8]]
     let trie: VocabularyTrie
     let endOfSequence: Int32?
 
-    init(configuration: TeachConfiguration, teacher: any TeacherModel, tokenizer: any TeacherTokenizer,
+    init(configuration: TeachConfiguration, codec: CacheCodec, teacher: any TeacherModel, tokenizer: any TeacherTokenizer,
          vocabularyBytes: [[UInt8]]) {
         self.configuration = configuration
+        self.codec = codec
         self.teacher = teacher
         self.tokenizer = tokenizer
         self.vocabularyBytes = vocabularyBytes
@@ -182,7 +202,7 @@ final class ExampleWorker {
         }
         let topK = TopKTargets(k: k, ids: ids, logProbs: logProbs, tailMass: tails)
         let parameters = configuration.codec
-        statistics.topKKL = parameters.topKQuantisationKL(topK)
+        statistics.topKKL = codec.topKQuantisationKL(topK)
         statistics.tailMass = tails.reduce(0) { $0 + Double($1) }
         var byteTargets: ByteTargets?
         if let dense {
