@@ -33,9 +33,8 @@ public indirect enum Decoder: Sendable {
             return [out]
         case .metaspace(let replacement, let scheme):
             return tokens.enumerated().map { index, token in
-                var out = token.replacingAll(replacement, with: [0x20])
-                if index == 0 && scheme != .never && token.starts(with: replacement) { out.removeFirst() }
-                return out
+                // HF drops every replacement character of the first token (not only a leading one).
+                token.replacingAll(replacement, with: index == 0 && scheme != .never ? [] : [0x20])
             }
         case .replace(let pattern, let content):
             return tokens.map { $0.replacingAll(pattern, with: content) }

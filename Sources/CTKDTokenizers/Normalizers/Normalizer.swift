@@ -25,7 +25,7 @@ public indirect enum Normalizer: Sendable {
                 }
                 let original = String(Unicode.Scalar(scalar)!)
                 let lowered = original.lowercased()
-                return lowered == original ? nil : Array(lowered.utf8)
+                return lowered.utf8.elementsEqual(original.utf8) ? nil : Array(lowered.utf8)
             }
         case .prepend(let prefix): return text.prepending(prefix)
         case .replace(let pattern, let content): return text.replacing(pattern, with: content)

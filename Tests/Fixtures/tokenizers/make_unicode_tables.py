@@ -12,7 +12,7 @@ import os
 import unicodedata
 
 import tokenizers
-from tokenizers import Regex, pre_tokenizers
+from tokenizers import Regex, normalizers, pre_tokenizers
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)))))
 OUT = os.path.join(ROOT, "Sources/CTKDTokenizers/PreTokenizers/UnicodeClasses+Tables.swift")
@@ -40,6 +40,21 @@ def members(pattern):
     return ranges
 
 
+def changed_by(normalizer):
+    """The scalars that HF's `normalizer` changes when they stand alone, as ranges. HF's
+    normalization tables are older than Foundation's (Unicode 12 against 15+), so ctkd keeps
+    scalars that Foundation would change but HF leaves alone."""
+    ranges = []
+    for cp in SCALARS:
+        if normalizer.normalize_str(chr(cp)) == chr(cp):
+            continue
+        if ranges and ranges[-1][1] == cp - 1:
+            ranges[-1][1] = cp
+        else:
+            ranges.append([cp, cp])
+    return ranges
+
+
 def swift_ranges(name, ranges):
     body = ",\n".join("        " + ", ".join(f"0x{lo:X}...0x{hi:X}" for lo, hi in ranges[i:i + 6])
                       for i in range(0, len(ranges), 6))
@@ -48,6 +63,7 @@ def swift_ranges(name, ranges):
 
 def main():
     letters, numbers, spaces = members(r"\p{L}"), members(r"\p{N}"), members(r"\s")
+    nfkc, nfc = changed_by(normalizers.NFKC()), changed_by(normalizers.NFC())
     count = lambda rs: sum(hi - lo + 1 for lo, hi in rs)
     # How far Oniguruma's tables are from this Python's, for the record.
     py_letters = sum(1 for c in SCALARS if unicodedata.category(chr(c)).startswith("L"))
@@ -59,7 +75,10 @@ def main():
 extension UnicodeClasses {{
 {swift_ranges("letterRanges", letters)}
 {swift_ranges("numberRanges", numbers)}
-{swift_ranges("whitespaceRanges", spaces)}}}
+{swift_ranges("whitespaceRanges", spaces)}
+    /// Scalars that HF's NFKC / NFC change on their own.
+{swift_ranges("nfkcChangedRanges", nfkc)}
+{swift_ranges("nfcChangedRanges", nfc)}}}
 """)
     print(f"wrote {OUT}: L {count(letters)} (unicodedata {unicodedata.unidata_version}: {py_letters}), "
           f"N {count(numbers)}, s {count(spaces)} {spaces}")
