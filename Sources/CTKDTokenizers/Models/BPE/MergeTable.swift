@@ -10,8 +10,8 @@ public final class MergeTable: @unchecked Sendable {
     public let count: Int
     static let emptyKey = UInt64.max
 
-    /// `merges[rank] = (left, right, newID)`; a pair listed twice keeps its first (lowest) rank,
-    /// as in HF.
+    /// `merges[rank] = (left, right, newID)`; a pair listed twice keeps its last rank, as in HF
+    /// (which collects the list into a hash map).
     public init(_ merges: [(left: Int, right: Int, newID: Int)]) {
         var capacity = 16
         while capacity < merges.count * 2 { capacity <<= 1 }
@@ -25,10 +25,9 @@ public final class MergeTable: @unchecked Sendable {
             let key = UInt64(merge.left) << 32 | UInt64(merge.right)
             var slot = Self.slot(key) & mask
             while keys[slot] != Self.emptyKey && keys[slot] != key { slot = (slot + 1) & mask }
-            if keys[slot] == key { continue }
+            if keys[slot] != key { stored += 1 }
             keys[slot] = key
             values[slot] = UInt64(rank) << 32 | UInt64(merge.newID)
-            stored += 1
         }
         count = stored
     }
