@@ -1,0 +1,83 @@
+import CTKDTensor
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// SIMD passes over one row of logits at a temperature: the normaliser, adding a multiple of the
+/// tempered softmax into a gradient row, and accumulating it into column sums. Each is one pass
+/// with the polynomial exp of `VectorMath` (performance-notes.md: libm exp is 5× slower).
+enum LogitKernels {
+    typealias Vector = SIMD8<Float>
+
+    /// log Σ_v exp(x_v / τ) for `inverseTemperature` = 1/τ > 0.
+    static func logSumExp(_ row: UnsafePointer<Float>, count: Int, inverseTemperature: Float) -> Float {
+        if inverseTemperature == 1 { return Softmax.logSumExp(row, count: count) }
+        let maximum = VectorMath.maximum(row, count: count) * inverseTemperature
+        if maximum == -.infinity { return -.infinity }
+        return maximum + logf(sumExp(row, 0..<count, inverseTemperature: inverseTemperature, shift: maximum))
+    }
+
+    /// Σ_{v in range} exp(x_v / τ − shift).
+    static func sumExp(_ row: UnsafePointer<Float>, _ range: Range<Int>, inverseTemperature: Float,
+                       shift: Float) -> Float {
+        var sum = Vector.zero
+        var index = range.lowerBound
+        let raw = UnsafeRawPointer(row)
+        while index + 8 <= range.upperBound {
+            let x = raw.loadUnaligned(fromByteOffset: index * 4, as: Vector.self)
+            sum += VectorMath.exp(x * inverseTemperature - shift)
+            index += 8
+        }
+        var total = sum.sum()
+        while index < range.upperBound {
+            total += VectorMath.exp(row[index] * inverseTemperature - shift)
+            index += 1
+        }
+        return total
+    }
+
+    /// out_v += coefficient · exp(x_v / τ − logNormaliser) for every v: the dense part of a
+    /// softmax backward.
+    static func addScaledSoftmax(_ row: UnsafePointer<Float>, into out: UnsafeMutablePointer<Float>, count: Int,
+                                 inverseTemperature: Float, logNormaliser: Float, coefficient: Float) {
+        var index = 0
+        let input = UnsafeRawPointer(row)
+        let output = UnsafeMutableRawPointer(out)
+        while index + 8 <= count {
+            let x = input.loadUnaligned(fromByteOffset: index * 4, as: Vector.self)
+            let old = output.loadUnaligned(fromByteOffset: index * 4, as: Vector.self)
+            let new = old.addingProduct(VectorMath.exp(x * inverseTemperature - logNormaliser), coefficient)
+            output.storeBytes(of: new, toByteOffset: index * 4, as: Vector.self)
+            index += 8
+        }
+        while index < count {
+            out[index] += coefficient * VectorMath.exp(row[index] * inverseTemperature - logNormaliser)
+            index += 1
+        }
+    }
+
+    /// sums_v += exp(x_v / τ − logNormaliser): one row's tempered softmax added to column sums.
+    static func accumulateSoftmax(_ row: UnsafePointer<Float>, into sums: UnsafeMutablePointer<Float>, count: Int,
+                                  inverseTemperature: Float, logNormaliser: Float) {
+        addScaledSoftmax(row, into: sums, count: count, inverseTemperature: inverseTemperature,
+                         logNormaliser: logNormaliser, coefficient: 1)
+    }
+
+    /// Adds the gradient of a loss L(s), s = softmax(x / τ), into `out`, given the loss's sparse
+    /// derivative as h_v = s_v · ∂L/∂s_v at `indices` (0 elsewhere), times `scale`:
+    /// ∂L/∂x_v = (1/τ) (h_v − s_v Σ_u h_u). Taking h instead of ∂L/∂s keeps terms like
+    /// −t/s (cross-entropy) finite when s underflows. Indices may repeat; their h add up.
+    static func addSoftmaxBackward(_ row: UnsafePointer<Float>, into out: UnsafeMutablePointer<Float>, count: Int,
+                                   inverseTemperature: Float, logNormaliser: Float,
+                                   indices: UnsafePointer<Int32>, h: UnsafePointer<Float>, entries: Int,
+                                   scale: Float) {
+        var sumH: Float = 0
+        for entry in 0..<entries { sumH += h[entry] }
+        let step = scale * inverseTemperature
+        if sumH != 0 {
+            addScaledSoftmax(row, into: out, count: count, inverseTemperature: inverseTemperature,
+                             logNormaliser: logNormaliser, coefficient: -step * sumH)
+        }
+        for entry in 0..<entries { out[Int(indices[entry])] += step * h[entry] }
+    }
+}
