@@ -17,6 +17,11 @@ import Glibc
 /// potentials f, g never forms exp(−C/λ), which underflows when C/λ is large, and the backward
 /// only needs the stored potentials (N·(n + m) floats), not N plans.
 ///
+/// When n ≠ m the marginals disagree and each iteration moves f down and g up by log(m/n) without
+/// changing P; left alone the potentials would grow until float32 cannot resolve A + f + g. So g
+/// is re-centred to mean 0 before the next row step (P is invariant to f + c, g − c, hence the
+/// shift carries no gradient).
+///
 ///     let sinkhorn = Sinkhorn(regularization: 0.1, iterations: 20)
 ///     let solution = sinkhorn.solve(cost: cost, rows: 3, columns: 3)     // distance 0.241737
 ///     let dCost = sinkhorn.distanceGradient(solution)                    // ∂(Σ P∘C)/∂C
@@ -44,6 +49,8 @@ public struct Sinkhorn: Sendable {
         let scaledCostTransposed: [Float]         // Aᵀ (m, n)
         let rowPotentials: [Float]                // (N, n): f^1 … f^N
         let columnPotentials: [Float]             // (N + 1, m): g^0 … g^N
+        /// c_n = mean(g^n): the row step n+1 reads g^n − c_n.
+        let columnShifts: [Float]                 // (N + 1)
     }
 
     public func solve(cost: [Float], rows n: Int, columns m: Int) -> Solution {
@@ -53,11 +60,12 @@ public struct Sinkhorn: Sendable {
         var transposed = [Float](repeating: 0, count: n * m)
         var rowPotentials = [Float](repeating: 0, count: count * n)
         var columnPotentials = [Float](repeating: 0, count: (count + 1) * m)
+        var columnShifts = [Float](repeating: 0, count: count + 1)
         var plan = [Float](repeating: 0, count: n * m)
         if n == 0 || m == 0 {
             return Solution(rows: n, columns: m, cost: cost, plan: plan, distance: 0, scaledCost: scaledCost,
                             scaledCostTransposed: transposed, rowPotentials: rowPotentials,
-                            columnPotentials: columnPotentials)
+                            columnPotentials: columnPotentials, columnShifts: columnShifts)
         }
         let inverseLambda = 1 / regularization
         for i in 0..<n {
@@ -76,12 +84,14 @@ public struct Sinkhorn: Sendable {
             for iteration in 1...count {
                 let fNew = f.pointer + (iteration - 1) * n
                 let gOld = g.pointer + (iteration - 1) * m, gNew = g.pointer + iteration * m
+                let shift = columnShifts[iteration - 1]
                 Parallel.forEachChunk(n, minimumChunk: Self.chunk(m)) { range in
-                    for i in range { fNew[i] = -Self.logSumExpOfSum(a + i * m, gOld, count: m) }
+                    for i in range { fNew[i] = shift - Self.logSumExpOfSum(a + i * m, gOld, count: m) }
                 }
                 Parallel.forEachChunk(m, minimumChunk: Self.chunk(n)) { range in
                     for j in range { gNew[j] = -Self.logSumExpOfSum(at + j * n, fNew, count: n) }
                 }
+                columnShifts[iteration] = VectorMath.sum(gNew, count: m) / Float(m)
             }
         }}}}
         var distance = 0.0
@@ -95,7 +105,7 @@ public struct Sinkhorn: Sendable {
         }
         return Solution(rows: n, columns: m, cost: cost, plan: plan, distance: distance, scaledCost: scaledCost,
                         scaledCostTransposed: transposed, rowPotentials: rowPotentials,
-                        columnPotentials: columnPotentials)
+                        columnPotentials: columnPotentials, columnShifts: columnShifts)
     }
 
     /// ∂(Σ P∘C)/∂C through the N iterations: the direct term P plus the path through the plan.
@@ -145,11 +155,13 @@ public struct Sinkhorn: Sendable {
                                                                     from: adjoint.pointer + i * m, count: m)
                     }
                 }
-                // Row step f^n_i = −lse_j(A_ij + g^{n−1}_j): with R = exp(A + g^{n−1} + f^n),
+                // Row step f^n_i = c − lse_j(A_ij + g^{n−1}_j): with R = exp(A + g^{n−1} − c + f^n),
                 // Ā −= f̄_i R_ij and ḡ^{n−1}_j = −Σ_i f̄_i R_ij (g^{n−1} feeds nothing else).
+                let shift = solution.columnShifts[iteration - 1]
                 Parallel.forEachChunk(m, minimumChunk: Self.chunk(n)) { range in
                     for j in range {
-                        gBar.pointer[j] = -Self.subtractWeightedExp(at + j * n, fn, gPrevious[j], weights: fBar.pointer,
+                        gBar.pointer[j] = -Self.subtractWeightedExp(at + j * n, fn, gPrevious[j] - shift,
+                                                                    weights: fBar.pointer,
                                                                     from: adjointT.pointer + j * n, count: n)
                     }
                 }
