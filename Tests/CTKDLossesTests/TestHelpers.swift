@@ -134,3 +134,22 @@ enum LossTestSupport {
         return (value, gradient)
     }
 }
+
+/// A float buffer with a stable address, for APIs that keep views (`ObjectiveExample`).
+final class FloatBuffer {
+    let pointer: UnsafeMutablePointer<Float>
+    let count: Int
+
+    init(_ values: [Float]) {
+        count = values.count
+        pointer = .allocate(capacity: max(1, count))
+        pointer.initialize(repeating: 0, count: max(1, count))
+        for (index, value) in values.enumerated() { pointer[index] = value }
+    }
+
+    convenience init(zeros count: Int) { self.init([Float](repeating: 0, count: count)) }
+
+    var array: [Float] { Array(UnsafeBufferPointer(start: pointer, count: count)) }
+
+    deinit { pointer.deallocate() }
+}
