@@ -10,29 +10,34 @@ public enum CrossEntropy {
     ///                                            dlogits: gradient, scale: 1 / Float(tokenCount))
     public static func forwardBackward(_ rows: LogitRows, targets: [Int32],
                                        dlogits: UnsafeMutablePointer<Float>?, scale: Float) -> Double {
+        LogitGradient.collect(rows, sparseCapacity: sparseEntriesPerRow, adding: dlogits) {
+            accumulate(rows, targets: targets, into: $0, scale: scale)
+        }
+    }
+
+    /// The same sum; the gradient goes into `gradient` (written later, with the other terms).
+    public static func accumulate(_ rows: LogitRows, targets: [Int32], into gradient: LogitGradient?,
+                                  scale: Float) -> Double {
         precondition(targets.count == rows.rows, "one target per row")
         let vocabularySize = rows.vocabularySize
-        let gradient = dlogits.map(UncheckedPointer.init)
+        let slot = gradient?.slot(temperature: 1, logSumExp: rows.logSumExp)
         return targets.withUnsafeBufferPointer { targets in
-            rows.logSumExp.withUnsafeBufferPointer { logSumExp in
-                parallelSum(rows.rows, minimumChunk: rowsPerChunk(vocabularySize)) { t in
-                    let target = Int(targets[t])
-                    guard target >= 0 else { return 0 }
-                    precondition(target < vocabularySize, "target \(target) outside the vocabulary")
-                    let row = rows.row(t)
-                    if let gradient {
-                        var index = Int32(target)
-                        var h: Float = -1   // s_y · ∂(−log s_y)/∂s_y
-                        LogitKernels.addSoftmaxBackward(row, into: gradient.pointer + t * vocabularySize,
-                                                        count: vocabularySize, inverseTemperature: 1,
-                                                        logNormaliser: logSumExp[t], indices: &index, h: &h,
-                                                        entries: 1, scale: scale)
-                    }
-                    return Double(logSumExp[t]) - Double(row[target])
+            parallelSum(rows.rows, minimumChunk: 64) { t in
+                let target = Int(targets[t])
+                guard target >= 0 else { return 0 }
+                precondition(target < vocabularySize, "target \(target) outside the vocabulary")
+                if let gradient, let slot {
+                    var index = Int32(target)
+                    var h: Float = -1   // s_y · ∂(−log s_y)/∂s_y
+                    gradient.add(row: t, slot: slot, indices: &index, h: &h, entries: 1, scale: scale)
                 }
+                return Double(rows.logSumExp[t]) - Double(rows.row(t)[target])
             }
         }
     }
+
+    /// Gradient entries per row besides the softmax multiple.
+    public static let sparseEntriesPerRow = 1
 
     /// The number of rows that count towards the cross-entropy (target ≥ 0).
     public static func tokenCount(_ targets: [Int32]) -> Int { targets.reduce(0) { $0 + ($1 >= 0 ? 1 : 0) } }

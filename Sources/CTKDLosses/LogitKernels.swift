@@ -63,21 +63,41 @@ enum LogitKernels {
                          logNormaliser: logNormaliser, coefficient: 1)
     }
 
-    /// Adds the gradient of a loss L(s), s = softmax(x / τ), into `out`, given the loss's sparse
-    /// derivative as h_v = s_v · ∂L/∂s_v at `indices` (0 elsewhere), times `scale`:
-    /// ∂L/∂x_v = (1/τ) (h_v − s_v Σ_u h_u). Taking h instead of ∂L/∂s keeps terms like
-    /// −t/s (cross-entropy) finite when s underflows. Indices may repeat; their h add up.
-    static func addSoftmaxBackward(_ row: UnsafePointer<Float>, into out: UnsafeMutablePointer<Float>, count: Int,
-                                   inverseTemperature: Float, logNormaliser: Float,
-                                   indices: UnsafePointer<Int32>, h: UnsafePointer<Float>, entries: Int,
-                                   scale: Float) {
-        var sumH: Float = 0
-        for entry in 0..<entries { sumH += h[entry] }
-        let step = scale * inverseTemperature
-        if sumH != 0 {
-            addScaledSoftmax(row, into: out, count: count, inverseTemperature: inverseTemperature,
-                             logNormaliser: logNormaliser, coefficient: -step * sumH)
+    /// out_v (+)= Σ_terms c · exp(x_v / τ − logNormaliser) for every v, reading x_v before writing
+    /// out_v, so `out` may be `row` itself (`overwrite`: the sum replaces out instead of adding).
+    static func combineSoftmaxes(_ row: UnsafePointer<Float>, into out: UnsafeMutablePointer<Float>, count: Int,
+                                 inverseTemperatures: UnsafePointer<Float>, logNormalisers: UnsafePointer<Float>,
+                                 coefficients: UnsafePointer<Float>, terms: Int, overwrite: Bool) {
+        if terms == 0 {
+            if overwrite { out.update(repeating: 0, count: count) }
+            return
         }
-        for entry in 0..<entries { out[Int(indices[entry])] += step * h[entry] }
+        if terms == 1 && !overwrite {
+            addScaledSoftmax(row, into: out, count: count, inverseTemperature: inverseTemperatures[0],
+                             logNormaliser: logNormalisers[0], coefficient: coefficients[0])
+            return
+        }
+        var index = 0
+        let input = UnsafeRawPointer(row)
+        let output = UnsafeMutableRawPointer(out)
+        while index + 8 <= count {
+            let x = input.loadUnaligned(fromByteOffset: index * 4, as: Vector.self)
+            var sum = overwrite ? Vector.zero : output.loadUnaligned(fromByteOffset: index * 4, as: Vector.self)
+            for term in 0..<terms {
+                sum = sum.addingProduct(VectorMath.exp(x * inverseTemperatures[term] - logNormalisers[term]),
+                                        coefficients[term])
+            }
+            output.storeBytes(of: sum, toByteOffset: index * 4, as: Vector.self)
+            index += 8
+        }
+        while index < count {
+            let x = row[index]
+            var sum: Float = overwrite ? 0 : out[index]
+            for term in 0..<terms {
+                sum += coefficients[term] * VectorMath.exp(x * inverseTemperatures[term] - logNormalisers[term])
+            }
+            out[index] = sum
+            index += 1
+        }
     }
 }

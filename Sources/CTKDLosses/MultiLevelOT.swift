@@ -97,6 +97,18 @@ public struct MultiLevelOT: Sendable {
     /// gradient flows through which columns are chosen), as in the paper.
     public func forwardBackward(_ rows: LogitRows, teacher: TopKTargets, pairs: [PositionPair],
                                 dlogits: UnsafeMutablePointer<Float>?, scale: Float) -> MultiLevelOTTerms {
+        LogitGradient.collect(rows, sparseCapacity: sparseEntriesPerRow(vocabularySize: rows.vocabularySize),
+                              adding: dlogits) {
+            accumulate(rows, teacher: teacher, pairs: pairs, into: $0, scale: scale)
+        }
+    }
+
+    /// Gradient entries per student row besides the softmax multiples: both levels' columns.
+    public func sparseEntriesPerRow(vocabularySize: Int) -> Int { 2 * min(configuration.columns, vocabularySize) }
+
+    /// The same terms; the gradient goes into `gradient`.
+    public func accumulate(_ rows: LogitRows, teacher: TopKTargets, pairs: [PositionPair],
+                           into gradient: LogitGradient?, scale: Float) -> MultiLevelOTTerms {
         let c = configuration
         let tokenLevel = RankedColumns(rows, teacher: teacher, temperature: c.tokenTemperature, columns: c.columns)
         let sequenceLevel = c.sequenceTemperature == c.tokenTemperature ? tokenLevel
@@ -142,12 +154,19 @@ public struct MultiLevelOT: Sendable {
         let solution = sinkhorn.solve(cost: cost, rows: teacherPositions, columns: studentPositions)
         terms.sinkhornDistance = solution.distance
 
-        guard let dlogits else { return terms }
+        guard let gradient else { return terms }
         let costGradient = c.sinkhornGradient == .unrolled ? sinkhorn.distanceGradient(solution) : solution.plan
         Self.costBackward(sequenceLevel, costGradient: costGradient, teacherPositions: teacherPositions,
                           studentPositions: studentPositions, weight: c.gamma, into: &sequenceH)
-        Self.addLogitGradient(rows, tokenLevel: tokenLevel, tokenH: tokenH, sequenceLevel: sequenceLevel,
-                              sequenceH: sequenceH, dlogits: dlogits, scale: scale)
+        // Through each level's tempered softmax into the logits.
+        let tokenSlot = gradient.slot(temperature: c.tokenTemperature, logSumExp: tokenLevel.logSumExp)
+        let sequenceSlot = gradient.slot(temperature: c.sequenceTemperature, logSumExp: sequenceLevel.logSumExp)
+        Parallel.forEachChunk(rows.rows, minimumChunk: 16) { range in
+            for t in range {
+                Self.add(gradient, row: t, slot: tokenSlot, level: tokenLevel, h: tokenH, scale: scale)
+                Self.add(gradient, row: t, slot: sequenceSlot, level: sequenceLevel, h: sequenceH, scale: scale)
+            }
+        }
         return terms
     }
 
@@ -210,40 +229,14 @@ public struct MultiLevelOT: Sendable {
         }}}}
     }
 
-    /// Chains h through each level's tempered softmax into the logits, one pass per row and
-    /// level (one in all when both levels share a temperature).
-    private static func addLogitGradient(_ rows: LogitRows, tokenLevel: RankedColumns, tokenH: [Float],
-                                         sequenceLevel: RankedColumns, sequenceH: [Float],
-                                         dlogits: UnsafeMutablePointer<Float>, scale: Float) {
-        let shared = tokenLevel.inverseTemperature == sequenceLevel.inverseTemperature
-        let vocabularySize = rows.vocabularySize
-        let gradient = UncheckedPointer(dlogits)
-        Parallel.forEachChunk(rows.rows, minimumChunk: rowsPerChunk(vocabularySize)) { range in
-            var combined = [Float](repeating: 0, count: tokenLevel.stride)
-            for t in range {
-                let row = rows.row(t), out = gradient.pointer + t * vocabularySize
-                let tokenRow = t * tokenLevel.stride, sequenceRow = t * sequenceLevel.stride
-                if shared {
-                    for l in 0..<tokenLevel.width { combined[l] = tokenH[tokenRow + l] + sequenceH[sequenceRow + l] }
-                    add(row, out, vocabularySize, tokenLevel, t, combined[...], scale)
-                } else {
-                    add(row, out, vocabularySize, tokenLevel, t, tokenH[tokenRow..<(tokenRow + tokenLevel.width)], scale)
-                    add(row, out, vocabularySize, sequenceLevel, t,
-                        sequenceH[sequenceRow..<(sequenceRow + sequenceLevel.width)], scale)
-                }
-            }
-        }
-    }
-
-    private static func add(_ row: UnsafePointer<Float>, _ out: UnsafeMutablePointer<Float>, _ vocabularySize: Int,
-                            _ level: RankedColumns, _ t: Int, _ h: ArraySlice<Float>, _ scale: Float) {
-        guard h.contains(where: { $0 != 0 }) else { return }
+    private static func add(_ gradient: LogitGradient, row t: Int, slot: Int, level: RankedColumns, h: [Float],
+                            scale: Float) {
+        let start = t * level.stride
+        guard h[start..<(start + level.width)].contains(where: { $0 != 0 }) else { return }
         level.studentColumns.withUnsafeBufferPointer { columns in
             h.withUnsafeBufferPointer { h in
-                LogitKernels.addSoftmaxBackward(row, into: out, count: vocabularySize,
-                                                inverseTemperature: level.inverseTemperature,
-                                                logNormaliser: level.logSumExp[t], indices: columns.baseAddress!,
-                                                h: h.baseAddress!, entries: level.width, scale: scale)
+                gradient.add(row: t, slot: slot, indices: columns.baseAddress!, h: h.baseAddress! + start,
+                             entries: level.width, scale: scale)
             }
         }
     }

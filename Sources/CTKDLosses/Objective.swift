@@ -6,17 +6,17 @@ public struct ObjectiveExample: @unchecked Sendable {
     // @unchecked: views of buffers the caller owns; the objective writes each example's gradient
     // rows from one place at a time.
     public var logits: UnsafePointer<Float>              // (T_s, V)
-    public var dlogits: UnsafeMutablePointer<Float>?     // (T_s, V), gradients added here
+    public var logitGradient: LogitGradientDestination   // (T_s, V)
     public var hidden: UnsafePointer<Float>?             // (T_s, C), BLD only
-    public var dhidden: UnsafeMutablePointer<Float>?     // (T_s, C)
+    public var dhidden: UnsafeMutablePointer<Float>?     // (T_s, C), gradients added here
     public var student: StudentSequence
     public var teacher: TeacherSequence
 
-    public init(logits: UnsafePointer<Float>, dlogits: UnsafeMutablePointer<Float>?,
+    public init(logits: UnsafePointer<Float>, logitGradient: LogitGradientDestination,
                 hidden: UnsafePointer<Float>? = nil, dhidden: UnsafeMutablePointer<Float>? = nil,
                 student: StudentSequence, teacher: TeacherSequence) {
         self.logits = logits
-        self.dlogits = dlogits
+        self.logitGradient = logitGradient
         self.hidden = hidden
         self.dhidden = dhidden
         self.student = student
@@ -24,26 +24,56 @@ public struct ObjectiveExample: @unchecked Sendable {
     }
 }
 
-/// A batch's loss and its terms, named as in the training metrics log.
+/// What each term of the objective is averaged over.
+public struct LossCounts: Sendable, Equatable, Codable {
+    /// Response tokens with a target (CE).
+    public var tokens = 0
+    /// Paired teacher/student positions (KL, sampled KD, ULD, MultiLevelOT).
+    public var pairs = 0
+    /// Bytes (and END symbols) the byte head predicts (BLD's byte CE).
+    public var byteSymbols = 0
+    /// Of those, the ones with a teacher byte distribution (BLD's KL).
+    public var byteTargetSymbols = 0
+
+    public init(tokens: Int = 0, pairs: Int = 0, byteSymbols: Int = 0, byteTargetSymbols: Int = 0) {
+        self.tokens = tokens
+        self.pairs = pairs
+        self.byteSymbols = byteSymbols
+        self.byteTargetSymbols = byteTargetSymbols
+    }
+
+    public static func + (a: LossCounts, b: LossCounts) -> LossCounts {
+        LossCounts(tokens: a.tokens + b.tokens, pairs: a.pairs + b.pairs, byteSymbols: a.byteSymbols + b.byteSymbols,
+                   byteTargetSymbols: a.byteTargetSymbols + b.byteTargetSymbols)
+    }
+}
+
+/// A batch's loss terms: the sums and counts (which add up across micro-batches and workers)
+/// and the means they give.
 public struct LossValues: Sendable, Equatable {
-    /// CE + the weighted distillation terms: the value whose gradient was accumulated.
-    public var total: Double = 0
-    /// "ce", and per method "kl" | "sampled" | "uld" | "mlot", "mlot_had", "mlot_sl", "mlot_sd" |
-    /// "bld_byte_ce", "bld_kl"; each is a mean over the batch (see `Objective`).
+    /// Unnormalised sums: "ce", and per method "kl" | "sampled" | "uld" |
+    /// "mlot_had", "mlot_sl", "mlot_sd" | "bld_byte_ce", "bld_kl".
+    public var sums: [String: Double] = [:]
+    public var counts = LossCounts()
+    /// Each sum over its count, plus "mlot" = HAD + β SL + γ SD for MultiLevelOT: the keys of
+    /// the training metrics log.
     public var terms: [String: Double] = [:]
+    /// CE + the weighted distillation terms, from `terms`.
+    public var total: Double = 0
 
     public init() {}
 }
 
 /// The student's loss over a batch, `CE + weight · L_distill`, with every gradient added into the
-/// examples' `dlogits`/`dhidden` and the byte head's gradient buffer: the "loss gradient" step of
-/// forward → loss gradient → backward → (all-reduce) → optimizer.
+/// examples' gradient destinations, `dhidden` and the byte head's gradient buffer: the "loss
+/// gradient" step of forward → loss gradient → backward → (all-reduce) → optimizer.
 ///
-/// Normalisation (each term is a mean, so weights do not depend on batch or sequence length):
-/// CE over the batch's response tokens; KL, sampled KD and ULD over the batch's paired positions;
-/// MultiLevelOT's HAD, SL and SD are per-sequence sums (methods.md) divided by the batch's paired
-/// positions; BLD's byte CE over the predicted symbols and its KL over those with a teacher
-/// distribution.
+/// Each term is a mean, so weights do not depend on batch or sequence length: CE over the response
+/// tokens; KL, sampled KD and ULD over the paired positions; MultiLevelOT's HAD, SL and SD are
+/// per-sequence sums (methods.md) over the paired positions; BLD's byte CE over the predicted
+/// symbols and its KL over those with a teacher distribution. The gradient is of the means over
+/// `normalizers` — by default this batch's own counts; with gradient accumulation or data
+/// parallelism, pass the step's total counts so that the accumulated gradient is the step's mean.
 ///
 ///     let objective = try Objective(configuration, vocabularySize: 49_152)
 ///     let values = try objective.forwardBackward(batch)
@@ -73,102 +103,137 @@ public struct Objective: Sendable {
         }
     }
 
-    /// Evaluates the batch; adds the gradient of `total` wherever the example gives a gradient
-    /// buffer (none: evaluation only). BLD needs `headParameters` and, for training, `headGradients`.
-    public func forwardBackward(_ batch: [ObjectiveExample], headParameters: UnsafePointer<Float>? = nil,
-                                headGradients: UnsafeMutablePointer<Float>? = nil) throws -> LossValues {
-        for (index, example) in batch.enumerated() { try check(example, index: index, headParameters: headParameters) }
-        let method = configuration.method
-        let pairs: [[PositionPair]] = batch.map { example in
-            guard let alignment = configuration.alignment else { return [] }
-            return Alignment.pairs(alignment, teacher: example.teacher.byteSpans, student: example.student.byteSpans,
-                                   responseLength: example.student.responseBytes.count)
-        }
-        let tokens = batch.reduce(0) { $0 + CrossEntropy.tokenCount($1.student.targets) }
-        let pairCount = pairs.reduce(0) { $0 + $1.count }
-        let tokenScale = 1 / Float(max(1, tokens)), pairScale = 1 / Float(max(1, pairCount))
-
-        var crossEntropy = 0.0, distillation = 0.0
-        var mlot = MultiLevelOTTerms(), bld = BLDTerms()
-        var symbols = (all: 0, withTargets: 0)
-        if let byteLevel {
-            for example in batch {
-                let counts = byteLevel.symbolCounts(example.student, teacher: example.teacher.byteDistributions)
-                symbols.all += counts.all
-                symbols.withTargets += counts.withTargets
+    /// The counts a batch's terms are averaged over (cheap: no logits are read).
+    public func counts(of batch: [ObjectiveExample]) -> LossCounts {
+        var counts = LossCounts()
+        for example in batch {
+            counts.tokens += CrossEntropy.tokenCount(example.student.targets)
+            counts.pairs += pairs(example).count
+            if let byteLevel {
+                let symbols = byteLevel.symbolCounts(example.student, teacher: example.teacher.byteDistributions)
+                counts.byteSymbols += symbols.all
+                counts.byteTargetSymbols += symbols.withTargets
             }
         }
-        for (index, example) in batch.enumerated() {
+        return counts
+    }
+
+    /// Evaluates the batch and writes the gradient of the mean over `normalizers` (default: this
+    /// batch's counts) wherever an example asks for it. BLD needs `headParameters` and, for
+    /// training, `headGradients` (added into).
+    public func forwardBackward(_ batch: [ObjectiveExample], normalizers: LossCounts? = nil,
+                                headParameters: UnsafePointer<Float>? = nil,
+                                headGradients: UnsafeMutablePointer<Float>? = nil) throws -> LossValues {
+        for (index, example) in batch.enumerated() { try check(example, index: index, headParameters: headParameters) }
+        let counts = counts(of: batch)
+        let normalizers = normalizers ?? counts
+        func perItem(_ weight: Float, _ count: Int) -> Float { weight / Float(max(1, count)) }
+        let c = configuration
+        var sums = [String: Double]()
+        func add(_ key: String, _ value: Double) { sums[key, default: 0] += value }
+
+        for example in batch {
             let rows = LogitRows(logits: example.logits, rows: example.student.positions, vocabularySize: vocabularySize)
-            let gradient = example.dlogits
-            crossEntropy += CrossEntropy.forwardBackward(rows, targets: example.student.targets, dlogits: gradient,
-                                                         scale: tokenScale)
-            switch method {
+            let pairs = pairs(example)
+            let gradient: LogitGradient?
+            if case .none = example.logitGradient {
+                gradient = nil
+            } else {
+                gradient = LogitGradient(rows: rows, sparseCapacity: CrossEntropy.sparseEntriesPerRow
+                                         + sparseEntriesPerRow(example))
+            }
+            add("ce", CrossEntropy.accumulate(rows, targets: example.student.targets, into: gradient,
+                                              scale: perItem(1, normalizers.tokens)))
+            let pairScale = { (weight: Float) in perItem(weight, normalizers.pairs) }
+            switch c.method {
             case .sft:
                 break
             case .kl:
-                distillation += SparseKL(configuration.kl).forwardBackward(
-                    rows, teacher: example.teacher.topK!, pairs: pairs[index], dlogits: gradient,
-                    scale: configuration.kl.weight * pairScale)
+                add("kl", SparseKL(c.kl).accumulate(rows, teacher: example.teacher.topK!, pairs: pairs, into: gradient,
+                                                    scale: pairScale(c.kl.weight)))
             case .sampled:
-                distillation += SampledKD(configuration.sampled).forwardBackward(
-                    rows, teacher: example.teacher.sampled!, pairs: pairs[index], dlogits: gradient,
-                    scale: configuration.sampled.weight * pairScale)
+                add("sampled", SampledKD(c.sampled).accumulate(rows, teacher: example.teacher.sampled!, pairs: pairs,
+                                                               into: gradient, scale: pairScale(c.sampled.weight)))
             case .uld:
-                distillation += ULD(configuration.uld).forwardBackward(
-                    rows, teacher: example.teacher.topK!, pairs: pairs[index], dlogits: gradient,
-                    scale: configuration.uld.weight * pairScale)
+                add("uld", ULD(c.uld).accumulate(rows, teacher: example.teacher.topK!, pairs: pairs, into: gradient,
+                                                 scale: pairScale(c.uld.weight)))
             case .mlot:
-                let terms = MultiLevelOT(configuration.mlot).forwardBackward(
-                    rows, teacher: example.teacher.topK!, pairs: pairs[index], dlogits: gradient,
-                    scale: configuration.mlot.weight * pairScale)
-                mlot.holisticAbsoluteDifference += terms.holisticAbsoluteDifference
-                mlot.sequentialLog += terms.sequentialLog
-                mlot.sinkhornDistance += terms.sinkhornDistance
+                let terms = MultiLevelOT(c.mlot).accumulate(rows, teacher: example.teacher.topK!, pairs: pairs,
+                                                            into: gradient, scale: pairScale(c.mlot.weight))
+                add("mlot_had", terms.holisticAbsoluteDifference)
+                add("mlot_sl", terms.sequentialLog)
+                add("mlot_sd", terms.sinkhornDistance)
             case .bld:
-                let c = configuration.bld
+                let training = gradient != nil
                 let terms = byteLevel!.forwardBackward(
                     hidden: example.hidden!, student: example.student, teacher: example.teacher.byteDistributions,
-                    parameters: headParameters!, parameterGradients: gradient == nil ? nil : headGradients,
-                    dhidden: example.dhidden,
-                    byteCrossEntropyScale: c.byteCrossEntropyWeight / Float(max(1, symbols.all)),
-                    klScale: c.klWeight / Float(max(1, symbols.withTargets)))
-                bld.byteCrossEntropy += terms.byteCrossEntropy
-                bld.kl += terms.kl
+                    parameters: headParameters!, parameterGradients: training ? headGradients : nil,
+                    dhidden: training ? example.dhidden : nil,
+                    byteCrossEntropyScale: perItem(c.bld.byteCrossEntropyWeight, normalizers.byteSymbols),
+                    klScale: perItem(c.bld.klWeight, normalizers.byteTargetSymbols))
+                add("bld_byte_ce", terms.byteCrossEntropy)
+                add("bld_kl", terms.kl)
             }
+            // Every loss has read the logits: now they may be overwritten.
+            gradient?.write(example.logitGradient)
         }
+        return summary(sums: sums, counts: counts)
+    }
 
+    /// Adds up the sums and counts of micro-batches (or workers) and recomputes the means.
+    public func combine(_ parts: [LossValues]) -> LossValues {
+        var sums = [String: Double]()
+        var counts = LossCounts()
+        for part in parts {
+            for (key, value) in part.sums { sums[key, default: 0] += value }
+            counts = counts + part.counts
+        }
+        return summary(sums: sums, counts: counts)
+    }
+
+    private func summary(sums: [String: Double], counts: LossCounts) -> LossValues {
+        let c = configuration
         var values = LossValues()
-        values.terms["ce"] = crossEntropy / Double(max(1, tokens))
-        values.total = values.terms["ce"]!
-        let perPair = 1 / Double(max(1, pairCount))
-        switch method {
-        case .sft:
-            break
-        case .kl, .sampled, .uld:
-            let weight = method == .kl ? configuration.kl.weight
-                : method == .sampled ? configuration.sampled.weight : configuration.uld.weight
-            values.terms[method.rawValue] = distillation * perPair
-            values.total += Double(weight) * distillation * perPair
+        values.sums = sums
+        values.counts = counts
+        func mean(_ key: String, _ count: Int) -> Double {
+            let value = (sums[key] ?? 0) / Double(max(1, count))
+            values.terms[key] = value
+            return value
+        }
+        values.total = mean("ce", counts.tokens)
+        switch c.method {
+        case .sft: break
+        case .kl: values.total += Double(c.kl.weight) * mean("kl", counts.pairs)
+        case .sampled: values.total += Double(c.sampled.weight) * mean("sampled", counts.pairs)
+        case .uld: values.total += Double(c.uld.weight) * mean("uld", counts.pairs)
         case .mlot:
-            let c = configuration.mlot
-            let had = mlot.holisticAbsoluteDifference * perPair, sl = mlot.sequentialLog * perPair
-            let sd = mlot.sinkhornDistance * perPair
-            let combined = had + Double(c.beta) * sl + Double(c.gamma) * sd
-            values.terms["mlot_had"] = had
-            values.terms["mlot_sl"] = sl
-            values.terms["mlot_sd"] = sd
+            let combined = mean("mlot_had", counts.pairs) + Double(c.mlot.beta) * mean("mlot_sl", counts.pairs)
+                + Double(c.mlot.gamma) * mean("mlot_sd", counts.pairs)
             values.terms["mlot"] = combined
-            values.total += Double(c.weight) * combined
+            values.total += Double(c.mlot.weight) * combined
         case .bld:
-            let c = configuration.bld
-            let byteCrossEntropy = bld.byteCrossEntropy / Double(max(1, symbols.all))
-            let kl = bld.kl / Double(max(1, symbols.withTargets))
-            values.terms["bld_byte_ce"] = byteCrossEntropy
-            values.terms["bld_kl"] = kl
-            values.total += Double(c.byteCrossEntropyWeight) * byteCrossEntropy + Double(c.klWeight) * kl
+            values.total += Double(c.bld.byteCrossEntropyWeight) * mean("bld_byte_ce", counts.byteSymbols)
+                + Double(c.bld.klWeight) * mean("bld_kl", counts.byteTargetSymbols)
         }
         return values
+    }
+
+    private func pairs(_ example: ObjectiveExample) -> [PositionPair] {
+        guard let alignment = configuration.alignment else { return [] }
+        return Alignment.pairs(alignment, teacher: example.teacher.byteSpans, student: example.student.byteSpans,
+                               responseLength: example.student.responseBytes.count)
+    }
+
+    private func sparseEntriesPerRow(_ example: ObjectiveExample) -> Int {
+        let c = configuration
+        switch c.method {
+        case .sft, .bld: return 0
+        case .kl: return SparseKL(c.kl).sparseEntriesPerRow(example.teacher.topK!)
+        case .sampled: return SampledKD(c.sampled).sparseEntriesPerRow(example.teacher.sampled!)
+        case .uld: return ULD(c.uld).sparseEntriesPerRow(example.teacher.topK!)
+        case .mlot: return MultiLevelOT(c.mlot).sparseEntriesPerRow(vocabularySize: vocabularySize)
+        }
     }
 
     /// Bad data is an error that names the example and the field, never a crash.

@@ -38,9 +38,23 @@ public struct SampledKD: Sendable {
     /// adds `scale` · (s − c/N) into it.
     public func forwardBackward(_ rows: LogitRows, teacher: SampledTargets, pairs: [PositionPair],
                                 dlogits: UnsafeMutablePointer<Float>?, scale: Float) -> Double {
+        LogitGradient.collect(rows, sparseCapacity: sparseEntriesPerRow(teacher), adding: dlogits) {
+            accumulate(rows, teacher: teacher, pairs: pairs, into: $0, scale: scale)
+        }
+    }
+
+    /// Gradient entries per student row besides the softmax multiple: the most distinct draws
+    /// of a position.
+    public func sparseEntriesPerRow(_ teacher: SampledTargets) -> Int {
+        zip(teacher.offsets, teacher.offsets.dropFirst()).map { $1 - $0 }.max() ?? 0
+    }
+
+    /// The same sum; the gradient goes into `gradient`.
+    public func accumulate(_ rows: LogitRows, teacher: SampledTargets, pairs: [PositionPair],
+                           into gradient: LogitGradient?, scale: Float) -> Double {
         let vocabularySize = rows.vocabularySize
-        let gradient = dlogits.map(UncheckedPointer.init)
-        let widest = zip(teacher.offsets, teacher.offsets.dropFirst()).map { $1 - $0 }.max() ?? 0
+        let slot = gradient?.slot(temperature: 1, logSumExp: rows.logSumExp)
+        let widest = sparseEntriesPerRow(teacher)
         return parallelTerms(pairs.count, minimumChunk: rowsPerChunk(vocabularySize)) { range, terms in
             let h = UnsafeMutablePointer<Float>.allocate(capacity: max(1, widest))
             defer { h.deallocate() }
@@ -61,13 +75,10 @@ public struct SampledKD: Sendable {
                     h[entry - first] = Float(-weight)
                 }
                 terms[pairIndex] = crossEntropy
-                guard let gradient else { continue }
+                guard let gradient, let slot else { continue }
                 teacher.ids.withUnsafeBufferPointer { ids in
-                    LogitKernels.addSoftmaxBackward(row, into: gradient.pointer + pair.student * vocabularySize,
-                                                    count: vocabularySize, inverseTemperature: 1,
-                                                    logNormaliser: rows.logSumExp[pair.student],
-                                                    indices: ids.baseAddress! + first, h: h, entries: end - first,
-                                                    scale: scale)
+                    gradient.add(row: pair.student, slot: slot, indices: ids.baseAddress! + first, h: h,
+                                 entries: end - first, scale: scale)
                 }
             }
         }

@@ -49,13 +49,24 @@ public struct SparseKL: Sendable {
     /// cancel to float noise exactly where the tail term's log needs it.
     public func forwardBackward(_ rows: LogitRows, teacher: TopKTargets, pairs: [PositionPair],
                                 dlogits: UnsafeMutablePointer<Float>?, scale: Float) -> Double {
+        LogitGradient.collect(rows, sparseCapacity: sparseEntriesPerRow(teacher), adding: dlogits) {
+            accumulate(rows, teacher: teacher, pairs: pairs, into: $0, scale: scale)
+        }
+    }
+
+    /// Gradient entries per student row besides the softmax multiple.
+    public func sparseEntriesPerRow(_ teacher: TopKTargets) -> Int { teacher.k }
+
+    /// The same sum; the gradient goes into `gradient`.
+    public func accumulate(_ rows: LogitRows, teacher: TopKTargets, pairs: [PositionPair],
+                           into gradient: LogitGradient?, scale: Float) -> Double {
         let k = teacher.k
         let vocabularySize = rows.vocabularySize
         let temperature = configuration.temperature
         let inverseTemperature = 1 / temperature
         let temperatureSquared = Double(temperature * temperature)
         let logSumExp = rows.logSumExp(temperature: temperature)
-        let gradient = dlogits.map(UncheckedPointer.init)
+        let slot = gradient?.slot(temperature: temperature, logSumExp: logSumExp)
         return parallelTerms(pairs.count, minimumChunk: rowsPerChunk(vocabularySize)) { range, terms in
             let scratch = UnsafeMutablePointer<Float>.allocate(capacity: 3 * k)
             let ids = UnsafeMutablePointer<Int32>.allocate(capacity: 2 * k)
@@ -91,14 +102,12 @@ public struct SparseKL: Sendable {
                                1e-30)
                 if tail > 0 { divergence += Double(tail) * (log(Double(tail)) - log(rest)) }
                 terms[pairIndex] = temperatureSquared * divergence
-                guard let gradient else { continue }
+                guard let gradient, let slot else { continue }
                 // ∂/∂s_v of −τ log(1 − Σ_K s) is τ/R, so h_v = s_v·∂L/∂s_v = −p_v + s_v τ/R.
                 let tailRatio = Float(Double(tail) / rest)
                 for entry in 0..<entries { h[entry] += studentProbabilities[entry] * tailRatio }
-                LogitKernels.addSoftmaxBackward(row, into: gradient.pointer + pair.student * vocabularySize,
-                                                count: vocabularySize, inverseTemperature: inverseTemperature,
-                                                logNormaliser: normaliser, indices: entryIds, h: h, entries: entries,
-                                                scale: scale * Float(temperatureSquared))
+                gradient.add(row: pair.student, slot: slot, indices: entryIds, h: h, entries: entries,
+                             scale: scale * Float(temperatureSquared))
             }
         }
     }

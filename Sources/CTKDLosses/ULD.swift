@@ -50,11 +50,22 @@ public struct ULD: Sendable {
     /// Σ over `pairs` of ULD_i; when `dlogits` is given, adds `scale` · ∂/∂logits into it.
     public func forwardBackward(_ rows: LogitRows, teacher: TopKTargets, pairs: [PositionPair],
                                 dlogits: UnsafeMutablePointer<Float>?, scale: Float) -> Double {
+        LogitGradient.collect(rows, sparseCapacity: sparseEntriesPerRow(teacher), adding: dlogits) {
+            accumulate(rows, teacher: teacher, pairs: pairs, into: $0, scale: scale)
+        }
+    }
+
+    /// Gradient entries per student row besides the softmax multiple.
+    public func sparseEntriesPerRow(_ teacher: TopKTargets) -> Int { teacher.k }
+
+    /// The same sum; the gradient goes into `gradient`.
+    public func accumulate(_ rows: LogitRows, teacher: TopKTargets, pairs: [PositionPair],
+                           into gradient: LogitGradient?, scale: Float) -> Double {
         let k = teacher.k
         let vocabularySize = rows.vocabularySize
         let inverseTemperature = 1 / configuration.temperature
         let logSumExp = rows.logSumExp(temperature: configuration.temperature)
-        let gradient = dlogits.map(UncheckedPointer.init)
+        let slot = gradient?.slot(temperature: configuration.temperature, logSumExp: logSumExp)
         // Per pair: teacher probabilities, student values/indices, h = s·∂L/∂s.
         let scratchSize = 3 * k
         return parallelTerms(pairs.count, minimumChunk: rowsPerChunk(vocabularySize)) { range, terms in
@@ -85,16 +96,14 @@ public struct ULD: Sendable {
                         distance += Double(abs(teacherProbabilities[j] - s))
                     }
                     terms[pairIndex] = distance
-                    guard let gradient else { continue }
+                    guard let gradient, let slot else { continue }
                     // ∂|t−s|/∂s = sign(s−t); ∂|τ−R|/∂s_(j) = sign(τ−R) since ∂R/∂s_(j) = −1.
                     let tailSign = sign(tail - rest)
                     for j in 0..<selected {
                         h[j] = student[j] * (sign(student[j] - teacherProbabilities[j]) + tailSign)
                     }
-                    LogitKernels.addSoftmaxBackward(row, into: gradient.pointer + pair.student * vocabularySize,
-                                                    count: vocabularySize, inverseTemperature: inverseTemperature,
-                                                    logNormaliser: normaliser, indices: studentIndices, h: h,
-                                                    entries: selected, scale: scale)
+                    gradient.add(row: pair.student, slot: slot, indices: studentIndices, h: h, entries: selected,
+                                 scale: scale)
                 }
         }
     }

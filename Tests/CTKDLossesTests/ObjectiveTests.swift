@@ -35,7 +35,7 @@ import CTKDCore
                                           responseBytes: [65])
         let teacher = try TeacherSequence(byteSpans: LossTestSupport.spans([1]))
         #expect {
-            try objective.forwardBackward([ObjectiveExample(logits: logits.pointer, dlogits: nil, student: student,
+            try objective.forwardBackward([ObjectiveExample(logits: logits.pointer, logitGradient: .none, student: student,
                                                             teacher: teacher)])
         } throws: { error in
             (error as? CTKDError)?.field == "teacher.topK"
@@ -50,7 +50,7 @@ import CTKDCore
         let teacher = try TeacherSequence(byteSpans: LossTestSupport.spans([1]),
                                           topK: TopKTargets(k: 1, ids: [9], logProbs: [-0.1], tailMass: [0.09]))
         #expect {
-            try objective.forwardBackward([ObjectiveExample(logits: logits.pointer, dlogits: nil, student: student,
+            try objective.forwardBackward([ObjectiveExample(logits: logits.pointer, logitGradient: .none, student: student,
                                                             teacher: teacher)])
         } throws: { error in
             (error as? CTKDError)?.field == "teacher.topK.ids"
@@ -84,13 +84,76 @@ import CTKDCore
             configuration.mlot.columns = 5
             let objective = try Objective(configuration, vocabularySize: vocabularySize)
             let single = FloatBuffer(zeros: logits.count), double = FloatBuffer(zeros: logits.count)
-            let one = try objective.forwardBackward([ObjectiveExample(logits: logits.pointer, dlogits: single.pointer,
+            let one = try objective.forwardBackward([ObjectiveExample(logits: logits.pointer, logitGradient: .add(to: single.pointer),
                                                                       student: student, teacher: teacher)])
-            let example = ObjectiveExample(logits: logits.pointer, dlogits: double.pointer, student: student, teacher: teacher)
+            let example = ObjectiveExample(logits: logits.pointer, logitGradient: .add(to: double.pointer), student: student, teacher: teacher)
             let two = try objective.forwardBackward([example, example])
             #expect(abs(one.total - two.total) < 1e-6)
             for (key, value) in one.terms { #expect(abs(value - two.terms[key]!) < 1e-6, "\(key)") }
             #expect(zip(single.array, double.array).allSatisfy { abs($0 - $1) < 1e-6 })
+        }
+    }
+}
+
+extension ObjectiveTests {
+    static func mlotExample(_ random: inout SeededRandom, vocabularySize: Int) throws -> (StudentSequence, TeacherSequence, [Float]) {
+        let teacher = try TeacherSequence(byteSpans: LossTestSupport.spans([2, 1, 3, 2]),
+                                          topK: LossTestSupport.randomTopK(positions: 4, k: 6, vocabularySize: 40,
+                                                                           random: &random))
+        let student = try StudentSequence(targets: [3, 4, 5, 6, 7], byteSpans: LossTestSupport.spans([3, 3, 1, 1], endOfSequence: true),
+                                          responseBytes: Array("abcdefgh".utf8))
+        return (student, teacher, LossTestSupport.randomLogits(5 * vocabularySize, random: &random))
+    }
+
+    /// Trainers without a separate (B, T, V) gradient buffer overwrite the logits in place; the
+    /// result must equal adding into zeros, for every method that touches the logits.
+    @Test(arguments: [DistillationMethod.sft, .kl, .uld, .mlot])
+    func overwritingTheLogitsEqualsAddingIntoZeros(method: DistillationMethod) throws {
+        var random = SeededRandom(seed: 21)
+        let vocabularySize = 40
+        let (student, initialTeacher, logits) = try Self.mlotExample(&random, vocabularySize: vocabularySize)
+        var teacher = initialTeacher
+        if method == .kl {   // same tokenizer: the teacher's positions are the student's
+            teacher = try TeacherSequence(byteSpans: Array(student.byteSpans.dropLast()),
+                                          topK: LossTestSupport.randomTopK(positions: 4, k: 6, vocabularySize: vocabularySize,
+                                                                           random: &random))
+        }
+        let objective = try Objective(ObjectiveConfiguration(method: method), vocabularySize: vocabularySize)
+        let separate = FloatBuffer(zeros: logits.count), inPlace = FloatBuffer(logits), input = FloatBuffer(logits)
+        let added = try objective.forwardBackward([ObjectiveExample(logits: input.pointer, logitGradient: .add(to: separate.pointer),
+                                                                    student: student, teacher: teacher)])
+        let overwritten = try objective.forwardBackward([ObjectiveExample(logits: inPlace.pointer, logitGradient: .overwriteLogits,
+                                                                          student: student, teacher: teacher)])
+        #expect(added == overwritten)
+        let difference = zip(separate.array, inPlace.array).map { abs($0 - $1) }.max()!
+        #expect(difference < 1e-7, "\(method): \(difference)")
+        #expect(input.array == logits)
+    }
+
+    /// Two micro-batches normalised by the step's counts give the whole batch's gradient, and
+    /// `combine` gives its values.
+    @Test func microBatchesAccumulateToTheWholeBatch() throws {
+        var random = SeededRandom(seed: 22)
+        let vocabularySize = 40
+        let first = try Self.mlotExample(&random, vocabularySize: vocabularySize)
+        let second = try Self.mlotExample(&random, vocabularySize: vocabularySize)
+        var configuration = ObjectiveConfiguration(method: .mlot)
+        configuration.mlot.columns = 6
+        let objective = try Objective(configuration, vocabularySize: vocabularySize)
+        let logits = [FloatBuffer(first.2), FloatBuffer(second.2)]
+        let whole = [FloatBuffer(zeros: first.2.count), FloatBuffer(zeros: second.2.count)]
+        let parts = [FloatBuffer(zeros: first.2.count), FloatBuffer(zeros: second.2.count)]
+        func examples(_ gradients: [FloatBuffer]) -> [ObjectiveExample] {
+            [ObjectiveExample(logits: logits[0].pointer, logitGradient: .add(to: gradients[0].pointer), student: first.0, teacher: first.1),
+             ObjectiveExample(logits: logits[1].pointer, logitGradient: .add(to: gradients[1].pointer), student: second.0, teacher: second.1)]
+        }
+        let batch = try objective.forwardBackward(examples(whole))
+        let step = objective.counts(of: examples(parts))
+        let micro = try examples(parts).map { try objective.forwardBackward([$0], normalizers: step) }
+        let combined = objective.combine(micro)
+        #expect(combined.counts == batch.counts && abs(combined.total - batch.total) < 1e-9)
+        for index in 0..<2 {
+            #expect(zip(whole[index].array, parts[index].array).allSatisfy { abs($0 - $1) < 1e-7 })
         }
     }
 }

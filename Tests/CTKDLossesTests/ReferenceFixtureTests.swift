@@ -176,7 +176,7 @@ import CTKDTestSupport
                                             responseLength: example.response.count)
                 #expect(pairs.map { [$0.teacher, $0.student] } == c.pairs[index])
             }
-            batch.append(ObjectiveExample(logits: logits[index].pointer, dlogits: logitGradients[index].pointer,
+            batch.append(ObjectiveExample(logits: logits[index].pointer, logitGradient: .add(to: logitGradients[index].pointer),
                                           hidden: hidden[index].map { UnsafePointer($0.pointer) },
                                           dhidden: hiddenGradients[index]?.pointer, student: student, teacher: teacher))
         }

@@ -30,7 +30,7 @@ import CTKDCore
         let objective = try Objective(configuration, vocabularySize: 3)
         let logits = LossTestSupport.logits(fromProbabilities: Self.student + [[0.4, 0.4, 0.2]])
         let values = try logits.withUnsafeBufferPointer { logits in
-            try objective.forwardBackward([ObjectiveExample(logits: logits.baseAddress!, dlogits: nil,
+            try objective.forwardBackward([ObjectiveExample(logits: logits.baseAddress!, logitGradient: .none,
                                                             student: student, teacher: teacher)])
         }
         #expect(abs(values.terms["uld"]! - 0.4) < 1e-6)
