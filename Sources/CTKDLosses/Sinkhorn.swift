@@ -182,56 +182,58 @@ public struct Sinkhorn: Sendable {
 
     /// log Σ_j exp(a_j + b_j).
     private static func logSumExpOfSum(_ a: UnsafePointer<Float>, _ b: UnsafePointer<Float>, count: Int) -> Float {
-        typealias Vector = SIMD8<Float>
-        let rawA = UnsafeRawPointer(a), rawB = UnsafeRawPointer(b)
-        var best = Vector(repeating: -.infinity)
-        var index = 0
-        while index + 8 <= count {
-            best = pointwiseMax(best, rawA.loadUnaligned(fromByteOffset: index * 4, as: Vector.self)
-                                    + rawB.loadUnaligned(fromByteOffset: index * 4, as: Vector.self))
-            index += 8
-        }
-        var maximum = best.max()
-        for tail in index..<count { maximum = max(maximum, a[tail] + b[tail]) }
+        let maximum = maximumOfSum(a, b, count: count)
         if maximum == -.infinity { return -.infinity }
-        var sum = Vector.zero
-        index = 0
-        while index + 8 <= count {
-            let x = rawA.loadUnaligned(fromByteOffset: index * 4, as: Vector.self)
-                + rawB.loadUnaligned(fromByteOffset: index * 4, as: Vector.self)
-            sum += VectorMath.exp(x - maximum)
+        return maximum + logf(sumExpOfSum(a, b, count: count, shift: maximum))
+    }
+
+    /// max_j (a_j + b_j).
+    @inline(never)
+    private static func maximumOfSum(_ a: UnsafePointer<Float>, _ b: UnsafePointer<Float>, count: Int) -> Float {
+        var best = SIMD8<Float>(repeating: -.infinity)
+        var index = 0
+        while index < count {
+            let lanes = min(8, count - index)
+            let x = VectorMath.load(a + index, count: lanes, padding: -.infinity)
+                + VectorMath.load(b + index, count: lanes, padding: 0)
+            best = best.replacing(with: x, where: x .> best)
             index += 8
         }
-        var total = sum.sum()
-        for tail in index..<count { total += VectorMath.exp(a[tail] + b[tail] - maximum) }
-        return maximum + logf(total)
+        return best.max()
+    }
+
+    /// Σ_j exp(a_j + b_j − shift).
+    @inline(never)
+    private static func sumExpOfSum(_ a: UnsafePointer<Float>, _ b: UnsafePointer<Float>, count: Int,
+                                    shift: Float) -> Float {
+        var sum = SIMD8<Float>.zero
+        var index = 0
+        while index < count {
+            let lanes = min(8, count - index)
+            let x = VectorMath.load(a + index, count: lanes, padding: -.infinity)
+                + VectorMath.load(b + index, count: lanes, padding: 0)
+            sum += VectorMath.exp(x - shift)
+            index += 8
+        }
+        return sum.sum()
     }
 
     /// With q_j = exp(a_j + b_j + c): out_j −= w_j q_j, and returns Σ_j w_j q_j.
+    @inline(never)
     private static func subtractWeightedExp(_ a: UnsafePointer<Float>, _ b: UnsafePointer<Float>, _ c: Float,
                                             weights w: UnsafePointer<Float>, from out: UnsafeMutablePointer<Float>,
                                             count: Int) -> Float {
-        typealias Vector = SIMD8<Float>
-        let rawA = UnsafeRawPointer(a), rawB = UnsafeRawPointer(b), rawW = UnsafeRawPointer(w)
-        let rawOut = UnsafeMutableRawPointer(out)
-        var sum = Vector.zero
+        var sum = SIMD8<Float>.zero
         var index = 0
-        while index + 8 <= count {
-            let q = VectorMath.exp(rawA.loadUnaligned(fromByteOffset: index * 4, as: Vector.self)
-                                   + rawB.loadUnaligned(fromByteOffset: index * 4, as: Vector.self) + c)
-            let wq = q * rawW.loadUnaligned(fromByteOffset: index * 4, as: Vector.self)
-            let old = rawOut.loadUnaligned(fromByteOffset: index * 4, as: Vector.self)
-            rawOut.storeBytes(of: old - wq, toByteOffset: index * 4, as: Vector.self)
+        while index < count {
+            let lanes = min(8, count - index)
+            let q = VectorMath.exp(VectorMath.load(a + index, count: lanes, padding: -.infinity)
+                                   + VectorMath.load(b + index, count: lanes, padding: 0) + c)
+            let wq = q * VectorMath.load(w + index, count: lanes, padding: 0)
+            VectorMath.store(VectorMath.load(out + index, count: lanes, padding: 0) - wq, out + index, count: lanes)
             sum += wq
             index += 8
         }
-        var total = sum.sum()
-        while index < count {
-            let wq = w[index] * VectorMath.exp(a[index] + b[index] + c)
-            out[index] -= wq
-            total += wq
-            index += 1
-        }
-        return total
+        return sum.sum()
     }
 }

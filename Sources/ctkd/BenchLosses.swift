@@ -16,6 +16,8 @@ extension CTKD {
         @Option(help: "BLD bytes per hidden state M.") var byteCount = 10
         @Option(help: "Student hidden size C (BLD's head input).") var hiddenSize = 576
         @Option(help: "Timed repeats per objective (the fastest is reported).") var repeats = 5
+        @Option(help: "Comma-separated objectives to time (sft, kl, sampled, uld, mlot, mlot_envelope, bld); default all.")
+        var only = ""
 
         func validate() throws {
             guard vocabularySize >= topK, positions >= 2, topK >= 1, byteCount >= 1, hiddenSize >= 1, repeats >= 1 else {
@@ -31,6 +33,7 @@ extension CTKD {
             settings.byteCount = byteCount
             settings.hiddenSize = hiddenSize
             settings.repeats = repeats
+            settings.only = only.split(separator: ",").map(String.init)
             let encoder = JSONEncoder()
             encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
             print(String(decoding: try encoder.encode(LossBenchmark.run(settings)), as: UTF8.self))
