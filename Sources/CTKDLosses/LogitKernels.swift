@@ -5,9 +5,10 @@ import Glibc
 
 /// SIMD passes over one row of logits at a temperature: the normaliser, adding a multiple of the
 /// tempered softmax into a gradient row, and accumulating it into column sums. Each is one pass
-/// with the polynomial exp of `VectorMath` (performance-notes.md: libm exp is 5× slower), kept out
-/// of line (`@inline(never)`) with a single `exp` call site: the optimiser inlines `exp` at one
-/// call site per function only, and a call per 8 lanes doubles a pass's cost.
+/// with the polynomial exp of `VectorMath` (performance-notes.md: libm exp is 5× slower). Each
+/// kernel is its own function (`@inline(never)`) with one call site of the vector `exp` and libm
+/// for the < 8 trailing elements: the optimiser inlines `exp` at one call site per function only,
+/// and a call per 8 lanes doubles a pass's cost.
 enum LogitKernels {
     typealias Vector = SIMD8<Float>
 
@@ -25,12 +26,18 @@ enum LogitKernels {
                        shift: Float) -> Float {
         var sum = Vector.zero
         var index = range.lowerBound
-        while index < range.upperBound {
-            let x = VectorMath.load(row + index, count: min(8, range.upperBound - index), padding: -.infinity)
+        let raw = UnsafeRawPointer(row)
+        while index + 8 <= range.upperBound {
+            let x = raw.loadUnaligned(fromByteOffset: index * 4, as: Vector.self)
             sum += VectorMath.exp(x * inverseTemperature - shift)
             index += 8
         }
-        return sum.sum()
+        var total = sum.sum()
+        while index < range.upperBound {
+            total += VectorMath.scalarExp(row[index] * inverseTemperature - shift)
+            index += 1
+        }
+        return total
     }
 
     /// out_v += coefficient · exp(x_v / τ − logNormaliser) for every v: the dense part of a
@@ -39,13 +46,18 @@ enum LogitKernels {
     static func addScaledSoftmax(_ row: UnsafePointer<Float>, into out: UnsafeMutablePointer<Float>, count: Int,
                                  inverseTemperature: Float, logNormaliser: Float, coefficient: Float) {
         var index = 0
-        while index < count {
-            let lanes = min(8, count - index)
-            let x = VectorMath.load(row + index, count: lanes, padding: 0)
-            let old = VectorMath.load(out + index, count: lanes, padding: 0)
+        let input = UnsafeRawPointer(row)
+        let output = UnsafeMutableRawPointer(out)
+        while index + 8 <= count {
+            let x = input.loadUnaligned(fromByteOffset: index * 4, as: Vector.self)
+            let old = output.loadUnaligned(fromByteOffset: index * 4, as: Vector.self)
             let new = old.addingProduct(VectorMath.exp(x * inverseTemperature - logNormaliser), coefficient)
-            VectorMath.store(new, out + index, count: lanes)
+            output.storeBytes(of: new, toByteOffset: index * 4, as: Vector.self)
             index += 8
+        }
+        while index < count {
+            out[index] += coefficient * VectorMath.scalarExp(row[index] * inverseTemperature - logNormaliser)
+            index += 1
         }
     }
 
@@ -72,16 +84,26 @@ enum LogitKernels {
             return
         }
         var index = 0
-        while index < count {
-            let lanes = min(8, count - index)
-            let x = VectorMath.load(row + index, count: lanes, padding: 0)
-            var sum = overwrite ? Vector.zero : VectorMath.load(out + index, count: lanes, padding: 0)
+        let input = UnsafeRawPointer(row)
+        let output = UnsafeMutableRawPointer(out)
+        while index + 8 <= count {
+            let x = input.loadUnaligned(fromByteOffset: index * 4, as: Vector.self)
+            var sum = overwrite ? Vector.zero : output.loadUnaligned(fromByteOffset: index * 4, as: Vector.self)
             for term in 0..<terms {
                 sum = sum.addingProduct(VectorMath.exp(x * inverseTemperatures[term] - logNormalisers[term]),
                                         coefficients[term])
             }
-            VectorMath.store(sum, out + index, count: lanes)
+            output.storeBytes(of: sum, toByteOffset: index * 4, as: Vector.self)
             index += 8
+        }
+        while index < count {
+            let x = row[index]
+            var sum: Float = overwrite ? 0 : out[index]
+            for term in 0..<terms {
+                sum += coefficients[term] * VectorMath.scalarExp(x * inverseTemperatures[term] - logNormalisers[term])
+            }
+            out[index] = sum
+            index += 1
         }
     }
 }

@@ -188,18 +188,22 @@ public struct Sinkhorn: Sendable {
     }
 
     /// max_j (a_j + b_j).
-    @inline(never)
     private static func maximumOfSum(_ a: UnsafePointer<Float>, _ b: UnsafePointer<Float>, count: Int) -> Float {
         var best = SIMD8<Float>(repeating: -.infinity)
         var index = 0
-        while index < count {
-            let lanes = min(8, count - index)
-            let x = VectorMath.load(a + index, count: lanes, padding: -.infinity)
-                + VectorMath.load(b + index, count: lanes, padding: 0)
+        let rawA = UnsafeRawPointer(a), rawB = UnsafeRawPointer(b)
+        while index + 8 <= count {
+            let x = rawA.loadUnaligned(fromByteOffset: index * 4, as: SIMD8<Float>.self)
+                + rawB.loadUnaligned(fromByteOffset: index * 4, as: SIMD8<Float>.self)
             best = best.replacing(with: x, where: x .> best)
             index += 8
         }
-        return best.max()
+        var maximum = best.max()
+        while index < count {
+            maximum = max(maximum, a[index] + b[index])
+            index += 1
+        }
+        return maximum
     }
 
     /// Σ_j exp(a_j + b_j − shift).
@@ -208,14 +212,19 @@ public struct Sinkhorn: Sendable {
                                     shift: Float) -> Float {
         var sum = SIMD8<Float>.zero
         var index = 0
-        while index < count {
-            let lanes = min(8, count - index)
-            let x = VectorMath.load(a + index, count: lanes, padding: -.infinity)
-                + VectorMath.load(b + index, count: lanes, padding: 0)
+        let rawA = UnsafeRawPointer(a), rawB = UnsafeRawPointer(b)
+        while index + 8 <= count {
+            let x = rawA.loadUnaligned(fromByteOffset: index * 4, as: SIMD8<Float>.self)
+                + rawB.loadUnaligned(fromByteOffset: index * 4, as: SIMD8<Float>.self)
             sum += VectorMath.exp(x - shift)
             index += 8
         }
-        return sum.sum()
+        var total = sum.sum()
+        while index < count {
+            total += VectorMath.scalarExp(a[index] + b[index] - shift)
+            index += 1
+        }
+        return total
     }
 
     /// With q_j = exp(a_j + b_j + c): out_j −= w_j q_j, and returns Σ_j w_j q_j.
@@ -223,17 +232,27 @@ public struct Sinkhorn: Sendable {
     private static func subtractWeightedExp(_ a: UnsafePointer<Float>, _ b: UnsafePointer<Float>, _ c: Float,
                                             weights w: UnsafePointer<Float>, from out: UnsafeMutablePointer<Float>,
                                             count: Int) -> Float {
-        var sum = SIMD8<Float>.zero
+        typealias Vector = SIMD8<Float>
+        let rawA = UnsafeRawPointer(a), rawB = UnsafeRawPointer(b), rawW = UnsafeRawPointer(w)
+        let rawOut = UnsafeMutableRawPointer(out)
+        var sum = Vector.zero
         var index = 0
-        while index < count {
-            let lanes = min(8, count - index)
-            let q = VectorMath.exp(VectorMath.load(a + index, count: lanes, padding: -.infinity)
-                                   + VectorMath.load(b + index, count: lanes, padding: 0) + c)
-            let wq = q * VectorMath.load(w + index, count: lanes, padding: 0)
-            VectorMath.store(VectorMath.load(out + index, count: lanes, padding: 0) - wq, out + index, count: lanes)
+        while index + 8 <= count {
+            let q = VectorMath.exp(rawA.loadUnaligned(fromByteOffset: index * 4, as: Vector.self)
+                                   + rawB.loadUnaligned(fromByteOffset: index * 4, as: Vector.self) + c)
+            let wq = q * rawW.loadUnaligned(fromByteOffset: index * 4, as: Vector.self)
+            let old = rawOut.loadUnaligned(fromByteOffset: index * 4, as: Vector.self)
+            rawOut.storeBytes(of: old - wq, toByteOffset: index * 4, as: Vector.self)
             sum += wq
             index += 8
         }
-        return sum.sum()
+        var total = sum.sum()
+        while index < count {
+            let wq = w[index] * VectorMath.scalarExp(a[index] + b[index] + c)
+            out[index] -= wq
+            total += wq
+            index += 1
+        }
+        return total
     }
 }

@@ -1,3 +1,9 @@
+#if canImport(Glibc)
+import Glibc
+#else
+import Darwin
+#endif
+
 /// Vectorised elementwise math. `exp` is a polynomial on 8 lanes at a time: libm's scalar `exp`
 /// caps a loop at ~5 ns per element, this runs at well under 1 ns (performance-notes.md).
 ///
@@ -5,8 +11,8 @@
 /// not cross modules, and a call per 8 lanes costs more than the polynomial), and clamps and
 /// maxima use compare-and-blend (`replacing(with:where:)`): the standard library's generic
 /// `pointwiseMin`/`pointwiseMax` were not inlined across modules and ran as calls. Loops finish
-/// their last partial block as a padded vector inside the same loop: the optimiser inlined only
-/// one call site of `exp` per function and called the others (a scalar tail loop is a second site).
+/// their last partial block with libm's `scalarExp`: the optimiser inlined only one call site of
+/// `exp` per function and called the others, and `exp(_: Float)` in a tail loop is a second site.
 public enum VectorMath {
     public typealias Vector = SIMD8<Float>
 
@@ -46,44 +52,50 @@ public enum VectorMath {
                                   count: Int, shift: Float) -> Float {
         var sum = Vector.zero
         var index = 0
-        while index < count {
-            let lanes = Swift.min(8, count - index)
-            let value = exp(load(input + index, count: lanes, padding: -.infinity) - shift)
-            store(value, output + index, count: lanes)
-            sum += value   // padding lanes are exp(−∞) = 0
+        let rawInput = UnsafeRawPointer(input)
+        let rawOutput = UnsafeMutableRawPointer(output)
+        while index + 8 <= count {
+            let value = exp(rawInput.loadUnaligned(fromByteOffset: index * 4, as: Vector.self) - shift)
+            rawOutput.storeBytes(of: value, toByteOffset: index * 4, as: Vector.self)
+            sum += value
             index += 8
         }
-        return sum.sum()
+        var total = sum.sum()
+        while index < count {
+            let value = scalarExp(input[index] - shift)
+            output[index] = value
+            total += value
+            index += 1
+        }
+        return total
     }
 
     /// Σ e^(in[i] - shift), without storing the terms.
     public static func sumExpShifted(_ input: UnsafePointer<Float>, count: Int, shift: Float) -> Float {
         var sum = Vector.zero
         var index = 0
-        while index < count {
-            sum += exp(load(input + index, count: Swift.min(8, count - index), padding: -.infinity) - shift)
+        let raw = UnsafeRawPointer(input)
+        while index + 8 <= count {
+            sum += exp(raw.loadUnaligned(fromByteOffset: index * 4, as: Vector.self) - shift)
             index += 8
         }
-        return sum.sum()
-    }
-
-    /// The `count` (≤ 8) values at `pointer` as a vector; lanes past `count` are `padding`.
-    @inlinable @inline(__always)
-    public static func load(_ pointer: UnsafePointer<Float>, count: Int, padding: Float) -> Vector {
-        if count == 8 { return UnsafeRawPointer(pointer).loadUnaligned(as: Vector.self) }
-        var vector = Vector(repeating: padding)
-        for lane in 0..<count { vector[lane] = pointer[lane] }
-        return vector
-    }
-
-    /// Stores the first `count` (≤ 8) lanes of `vector` at `pointer`.
-    @inlinable @inline(__always)
-    public static func store(_ vector: Vector, _ pointer: UnsafeMutablePointer<Float>, count: Int) {
-        if count == 8 {
-            UnsafeMutableRawPointer(pointer).storeBytes(of: vector, as: Vector.self)
-            return
+        var total = sum.sum()
+        while index < count {
+            total += scalarExp(input[index] - shift)
+            index += 1
         }
-        for lane in 0..<count { pointer[lane] = vector[lane] }
+        return total
+    }
+
+    /// e^x from libm, for the < 8 elements after a loop's last full block: a loop that used the
+    /// vector `exp` there too would have it called instead of inlined.
+    @inlinable @inline(__always)
+    public static func scalarExp(_ x: Float) -> Float {
+        #if canImport(Glibc)
+        Glibc.expf(x)
+        #else
+        Darwin.expf(x)
+        #endif
     }
 
     /// The largest element (−infinity for an empty range).
