@@ -19,7 +19,3 @@ func requirePositive(_ value: Float, _ field: String, allowZero: Bool = false) t
     try require(value.isFinite && (allowZero ? value >= 0 : value > 0), field,
                 "expected a finite number \(allowZero ? "≥" : ">") 0, got \(value)")
 }
-
-/// sign(x) with sign(0) = 0, the subgradient PyTorch's `abs` uses.
-@inline(__always)
-func sign(_ x: Float) -> Float { x > 0 ? 1 : (x < 0 ? -1 : 0) }

@@ -107,3 +107,7 @@ enum LogitKernels {
         }
     }
 }
+
+/// sign(x) with sign(0) = 0: the subgradient of |x| that PyTorch's `abs` uses.
+@inline(__always)
+func sign(_ x: Float) -> Float { x > 0 ? 1 : (x < 0 ? -1 : 0) }

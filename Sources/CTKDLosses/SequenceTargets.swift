@@ -32,6 +32,9 @@ public struct TopKTargets: Sendable, Equatable {
 
     public var positions: Int { tailMass.count }
 
+    /// Token ids must be below 2^24.
+    public static let idLimit: Int32 = 1 << 24
+
     public init(k: Int, ids: [Int32], logProbs: [Float], tailMass: [Float]) throws {
         guard k >= 1 else { throw CTKDError("k must be at least 1, got \(k)", field: "topK.k") }
         guard ids.count == tailMass.count * k else {
@@ -39,6 +42,11 @@ public struct TopKTargets: Sendable, Equatable {
         }
         guard logProbs.count == ids.count else {
             throw CTKDError("expected \(ids.count) log-probabilities, got \(logProbs.count)", field: "topK.logProbs")
+        }
+        // No vocabulary comes near 2^24 tokens; a larger id is corrupt data, and MultiLevelOT's
+        // column sums are indexed by id.
+        if let bad = ids.firstIndex(where: { $0 >= Self.idLimit }) {
+            throw CTKDError("entry \(bad): \(ids[bad]) is not a token id", field: "topK.ids")
         }
         if let bad = tailMass.firstIndex(where: { !($0 >= 0 && $0 <= 1.001) }) {
             throw CTKDError("position \(bad): tail mass \(tailMass[bad]) is not in [0, 1]", field: "topK.tailMass")

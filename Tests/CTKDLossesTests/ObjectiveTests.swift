@@ -61,6 +61,7 @@ import CTKDCore
     @Test func inputsAreValidated() {
         #expect(throws: CTKDError.self) { try TopKTargets(k: 2, ids: [1, 2, 3], logProbs: [0, 0, 0], tailMass: [0]) }
         #expect(throws: CTKDError.self) { try TopKTargets(k: 1, ids: [1], logProbs: [0.5], tailMass: [0]) }
+        #expect(throws: CTKDError.self) { try TopKTargets(k: 1, ids: [1 << 30], logProbs: [-1], tailMass: [0.6]) }
         #expect(throws: CTKDError.self) { try SampledTargets(offsets: [0, 2], ids: [1], counts: [1]) }
         #expect(throws: CTKDError.self) { try ByteDistributions(probabilities: [Float](repeating: 0, count: 256)) }
         #expect(throws: CTKDError.self) {
