@@ -54,8 +54,11 @@ public enum LossBenchmark {
                                            student: data.student,
                                            teacher: sameTokenizer ? data.sameTokenizerTeacher : data.teacher)
             func evaluate() throws -> Double {
-                try objective.forwardBackward([example], headParameters: data.headParameters.pointer,
-                                              headGradients: data.headGradient.pointer).total
+                // `example` holds views of `data`'s buffers, which must outlive every call.
+                try withExtendedLifetime(data) {
+                    try objective.forwardBackward([example], headParameters: data.headParameters.pointer,
+                                                  headGradients: data.headGradient.pointer).total
+                }
             }
             let total = try evaluate()   // warms caches; not timed
             var best = Double.infinity, bestCPU = Double.infinity

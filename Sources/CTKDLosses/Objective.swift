@@ -1,7 +1,9 @@
 import CTKDCore
 
 /// One sequence of a batch as the objective sees it: views of the student's outputs over the
-/// sequence's response positions, and both sides' targets.
+/// sequence's response positions, and both sides' targets. The views do not keep their buffers
+/// alive: an optimised build may free an object right after its last use, so hold the owners
+/// (`withExtendedLifetime`) until `forwardBackward` returns.
 public struct ObjectiveExample: @unchecked Sendable {
     // @unchecked: views of buffers the caller owns; the objective writes each example's gradient
     // rows from one place at a time.

@@ -35,8 +35,10 @@ import CTKDCore
                                           responseBytes: [65])
         let teacher = try TeacherSequence(byteSpans: LossTestSupport.spans([1]))
         #expect {
-            try objective.forwardBackward([ObjectiveExample(logits: logits.pointer, logitGradient: .none, student: student,
-                                                            teacher: teacher)])
+            try withExtendedLifetime(logits) {
+                try objective.forwardBackward([ObjectiveExample(logits: logits.pointer, logitGradient: .none,
+                                                                student: student, teacher: teacher)])
+            }
         } throws: { error in
             (error as? CTKDError)?.field == "teacher.topK"
         }
@@ -50,8 +52,10 @@ import CTKDCore
         let teacher = try TeacherSequence(byteSpans: LossTestSupport.spans([1]),
                                           topK: TopKTargets(k: 1, ids: [9], logProbs: [-0.1], tailMass: [0.09]))
         #expect {
-            try objective.forwardBackward([ObjectiveExample(logits: logits.pointer, logitGradient: .none, student: student,
-                                                            teacher: teacher)])
+            try withExtendedLifetime(logits) {
+                try objective.forwardBackward([ObjectiveExample(logits: logits.pointer, logitGradient: .none,
+                                                                student: student, teacher: teacher)])
+            }
         } throws: { error in
             (error as? CTKDError)?.field == "teacher.topK.ids"
         }
@@ -85,10 +89,13 @@ import CTKDCore
             configuration.mlot.columns = 5
             let objective = try Objective(configuration, vocabularySize: vocabularySize)
             let single = FloatBuffer(zeros: logits.count), double = FloatBuffer(zeros: logits.count)
-            let one = try objective.forwardBackward([ObjectiveExample(logits: logits.pointer, logitGradient: .add(to: single.pointer),
-                                                                      student: student, teacher: teacher)])
-            let example = ObjectiveExample(logits: logits.pointer, logitGradient: .add(to: double.pointer), student: student, teacher: teacher)
-            let two = try objective.forwardBackward([example, example])
+            let (one, two) = try withExtendedLifetime(logits) {
+                let one = try objective.forwardBackward([ObjectiveExample(
+                    logits: logits.pointer, logitGradient: .add(to: single.pointer), student: student, teacher: teacher)])
+                let example = ObjectiveExample(logits: logits.pointer, logitGradient: .add(to: double.pointer),
+                                               student: student, teacher: teacher)
+                return (one, try objective.forwardBackward([example, example]))
+            }
             #expect(abs(one.total - two.total) < 1e-6)
             for (key, value) in one.terms { #expect(abs(value - two.terms[key]!) < 1e-6, "\(key)") }
             #expect(zip(single.array, double.array).allSatisfy { abs($0 - $1) < 1e-6 })
@@ -148,9 +155,11 @@ extension ObjectiveTests {
             [ObjectiveExample(logits: logits[0].pointer, logitGradient: .add(to: gradients[0].pointer), student: first.0, teacher: first.1),
              ObjectiveExample(logits: logits[1].pointer, logitGradient: .add(to: gradients[1].pointer), student: second.0, teacher: second.1)]
         }
-        let batch = try objective.forwardBackward(examples(whole))
-        let step = objective.counts(of: examples(parts))
-        let micro = try examples(parts).map { try objective.forwardBackward([$0], normalizers: step) }
+        let (batch, micro) = try withExtendedLifetime(logits) {
+            let batch = try objective.forwardBackward(examples(whole))
+            let step = objective.counts(of: examples(parts))
+            return (batch, try examples(parts).map { try objective.forwardBackward([$0], normalizers: step) })
+        }
         let combined = objective.combine(micro)
         #expect(combined.counts == batch.counts && abs(combined.total - batch.total) < 1e-9)
         for index in 0..<2 {

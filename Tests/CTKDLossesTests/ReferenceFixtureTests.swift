@@ -180,8 +180,11 @@ import CTKDTestSupport
                                           hidden: hidden[index].map { UnsafePointer($0.pointer) },
                                           dhidden: hiddenGradients[index]?.pointer, student: student, teacher: teacher))
         }
-        let values = try objective.forwardBackward(batch, headParameters: parameters.pointer,
-                                                   headGradients: parameterGradient.pointer)
+        // The buffers back the batch's views: keep them alive until the objective has run.
+        let values = try withExtendedLifetime((logits, hidden, parameters)) {
+            try objective.forwardBackward(batch, headParameters: parameters.pointer,
+                                          headGradients: parameterGradient.pointer)
+        }
         var errors = ["total": Self.relative(values.total, c.total)]
         for (key, want) in c.terms { errors[key] = Self.relative(values.terms[key] ?? .nan, want) }
         #expect(Set(values.terms.keys) == Set(c.terms.keys))

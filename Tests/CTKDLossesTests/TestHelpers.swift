@@ -135,7 +135,9 @@ enum LossTestSupport {
     }
 }
 
-/// A float buffer with a stable address, for APIs that keep views (`ObjectiveExample`).
+/// A float buffer with a stable address, for APIs that keep views (`ObjectiveExample`). An
+/// optimised build may release it right after its last use, so a buffer that is only read through
+/// a view must be kept alive with `withExtendedLifetime` while the view is used.
 final class FloatBuffer {
     let pointer: UnsafeMutablePointer<Float>
     let count: Int
