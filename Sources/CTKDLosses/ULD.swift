@@ -69,42 +69,42 @@ public struct ULD: Sendable {
         // Per pair: teacher probabilities, student values/indices, h = s·∂L/∂s.
         let scratchSize = 3 * k
         return parallelTerms(pairs.count, minimumChunk: rowsPerChunk(vocabularySize)) { range, terms in
-                let scratch = UnsafeMutablePointer<Float>.allocate(capacity: scratchSize)
-                let studentIndices = UnsafeMutablePointer<Int32>.allocate(capacity: k)
-                defer { scratch.deallocate(); studentIndices.deallocate() }
-                let teacherProbabilities = scratch, student = scratch + k, h = scratch + 2 * k
-                for pairIndex in range {
-                    let pair = pairs[pairIndex]
-                    let row = rows.row(pair.student)
-                    let tail = teacher.temperedProbabilities(position: pair.teacher,
-                                                             inverseTemperature: inverseTemperature,
-                                                             into: teacherProbabilities)
-                    var sortedTeacher = UnsafeMutableBufferPointer(start: teacherProbabilities, count: k)
-                    sortedTeacher.sort(by: >)
-                    let selected = TopKSelection.select(row, count: vocabularySize, k: k,
-                                                        values: student, indices: studentIndices)
-                    let normaliser = logSumExp[pair.student]
-                    var headMass = 0.0
-                    for j in 0..<selected {
-                        student[j] = VectorMath.exp(student[j] * inverseTemperature - normaliser)
-                        headMass += Double(student[j])
-                    }
-                    let rest = Float(max(0, 1 - headMass))
-                    var distance = Double(abs(tail - rest))
-                    for j in 0..<k {
-                        let s: Float = j < selected ? student[j] : 0
-                        distance += Double(abs(teacherProbabilities[j] - s))
-                    }
-                    terms[pairIndex] = distance
-                    guard let gradient, let slot else { continue }
-                    // ∂|t−s|/∂s = sign(s−t); ∂|τ−R|/∂s_(j) = sign(τ−R) since ∂R/∂s_(j) = −1.
-                    let tailSign = sign(tail - rest)
-                    for j in 0..<selected {
-                        h[j] = student[j] * (sign(student[j] - teacherProbabilities[j]) + tailSign)
-                    }
-                    gradient.add(row: pair.student, slot: slot, indices: studentIndices, h: h, entries: selected,
-                                 scale: scale)
+            let scratch = UnsafeMutablePointer<Float>.allocate(capacity: scratchSize)
+            let studentIndices = UnsafeMutablePointer<Int32>.allocate(capacity: k)
+            defer { scratch.deallocate(); studentIndices.deallocate() }
+            let teacherProbabilities = scratch, student = scratch + k, h = scratch + 2 * k
+            for pairIndex in range {
+                let pair = pairs[pairIndex]
+                let row = rows.row(pair.student)
+                let tail = teacher.temperedProbabilities(position: pair.teacher,
+                                                         inverseTemperature: inverseTemperature,
+                                                         into: teacherProbabilities)
+                var sortedTeacher = UnsafeMutableBufferPointer(start: teacherProbabilities, count: k)
+                sortedTeacher.sort(by: >)
+                let selected = TopKSelection.select(row, count: vocabularySize, k: k,
+                                                    values: student, indices: studentIndices)
+                let normaliser = logSumExp[pair.student]
+                var headMass = 0.0
+                for j in 0..<selected {
+                    student[j] = VectorMath.exp(student[j] * inverseTemperature - normaliser)
+                    headMass += Double(student[j])
                 }
+                let rest = Float(max(0, 1 - headMass))
+                var distance = Double(abs(tail - rest))
+                for j in 0..<k {
+                    let s: Float = j < selected ? student[j] : 0
+                    distance += Double(abs(teacherProbabilities[j] - s))
+                }
+                terms[pairIndex] = distance
+                guard let gradient, let slot else { continue }
+                // ∂|t−s|/∂s = sign(s−t); ∂|τ−R|/∂s_(j) = sign(τ−R) since ∂R/∂s_(j) = −1.
+                let tailSign = sign(tail - rest)
+                for j in 0..<selected {
+                    h[j] = student[j] * (sign(student[j] - teacherProbabilities[j]) + tailSign)
+                }
+                gradient.add(row: pair.student, slot: slot, indices: studentIndices, h: h, entries: selected,
+                             scale: scale)
+            }
         }
     }
 }
