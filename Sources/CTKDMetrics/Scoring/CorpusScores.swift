@@ -40,8 +40,16 @@ public struct CorpusScores: Sendable, Equatable {
         let intervals = scores.values.withUnsafeBufferPointer {
             Bootstrap.confidenceIntervals(rows: scores.count, columns: scores.keys.count, values: $0, options: options)
         }
-        self.init(examples: scores.count, missingPredictions: missingPredictions, options: options,
-                  entries: zip(scores.keys, intervals).map { Entry(key: $0, score: $1.scaled(by: 100)) })
+        let entries = scores.keys.indices.map { column in
+            // `100 * sum / n` with the sum in example order, as evaluate-v1.1.py computes it, so
+            // the official figures come out to the last digit.
+            var sum = 0.0
+            for example in 0..<scores.count { sum += scores.value(example: example, column: column) }
+            var score = intervals[column].scaled(by: 100)
+            score.mean = scores.count > 0 ? 100 * sum / Double(scores.count) : 0
+            return Entry(key: scores.keys[column], score: score)
+        }
+        self.init(examples: scores.count, missingPredictions: missingPredictions, options: options, entries: entries)
     }
 
     public subscript(key: String) -> ConfidenceInterval? { entries.first { $0.key == key }?.score }
