@@ -48,7 +48,10 @@ struct RougeComputation {
     /// Per token id: a count, zero between calls.
     private var targetCounts: [Int32] = []
     private var predictionCounts: [Int32] = []
-    private var lcsRow: [Int32] = []
+    /// Per token id: -1, or its row in `lcsMasks` during an LCS length computation.
+    private var lcsSlots: [Int32] = []
+    private var lcsMasks: [UInt64] = []
+    private var lcsBits: [UInt64] = []
     private var lcsTable: [Int32] = []
     private var marks: [Bool] = []
     private var targetBigrams: [UInt64] = []
@@ -60,6 +63,7 @@ struct RougeComputation {
             let size = max(vocabularySize, targetCounts.count * 2)
             targetCounts += Array(repeating: 0, count: size - targetCounts.count)
             predictionCounts += Array(repeating: 0, count: size - predictionCounts.count)
+            lcsSlots += Array(repeating: -1, count: size - lcsSlots.count)
         }
     }
 
@@ -122,7 +126,12 @@ struct RougeComputation {
 
     mutating func rougeL(target: UnsafeBufferPointer<Int32>, prediction: UnsafeBufferPointer<Int32>) -> RougeScore {
         if target.isEmpty || prediction.isEmpty { return .zero }
-        let lcs = LongestCommonSubsequence.length(target, prediction, row: &lcsRow)
+        var slots = [Int32]()
+        swap(&slots, &lcsSlots)
+        defer { swap(&slots, &lcsSlots) }
+        let lcs = slots.withUnsafeMutableBufferPointer {
+            LongestCommonSubsequence.length(target, prediction, slots: $0, masks: &lcsMasks, bits: &lcsBits)
+        }
         return RougeScore(hits: lcs, predictionCount: prediction.count, targetCount: target.count)
     }
 
