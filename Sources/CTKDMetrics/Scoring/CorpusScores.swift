@@ -134,7 +134,11 @@ public struct CorpusScores: Sendable, Equatable {
 
     private static func readInterval(_ reader: inout JSONReader) throws -> ConfidenceInterval {
         var values = [String: Double]()
-        try reader.forEachMember { reader, key in values[key] = try reader.readNumber() }
+        try reader.forEachMember { reader, key in
+            let value = try reader.readNumber()
+            guard value.isFinite else { throw reader.fieldError("expected a finite number") }
+            values[key] = value
+        }
         for key in ["mean", "low", "high"] where values[key] == nil {
             throw reader.fieldError("missing \"\(key)\"")
         }

@@ -81,7 +81,10 @@ public struct PerExampleScores: Sendable, Equatable {
                     switch (key, try reader.peekKind()) {
                     case ("id", .string): id = try reader.readString()
                     case ("id", let kind): throw reader.typeError("a string", found: kind)
-                    case (_, .number): row.append((key, try reader.readNumber()))
+                    case (_, .number):
+                        let value = try reader.readNumber()
+                        guard value.isFinite else { throw reader.fieldError("expected a finite number") }
+                        row.append((key, value))
                     default: try reader.skipValue()
                     }
                 }

@@ -1,4 +1,3 @@
-import CTKDCore
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Darwin)
@@ -20,14 +19,15 @@ import Darwin
 /// Errors are `CTKDError`s: syntax errors give the byte offset (and the line, for whole files);
 /// type errors name the field path (`references[1]`, `data[0].paragraphs[2].qas[0].id`).
 /// Strings are checked to be valid UTF-8 and their escapes decoded (a lone surrogate `\ud800`
-/// is an error). Like Python's `json`, control characters inside strings are rejected and a
-/// repeated key is passed to the caller again (Python keeps the last).
-struct JSONReader {
-    enum Kind: String { case object = "an object", array = "a list", string = "a string", number = "a number",
+/// is an error). Like Python's `json`, control characters inside strings are rejected, a
+/// repeated key is passed to the caller again (Python keeps the last), and `NaN`/`Infinity` are
+/// read as numbers.
+public struct JSONReader {
+    public enum Kind: String, Sendable { case object = "an object", array = "a list", string = "a string", number = "a number",
                         boolean = "a boolean", null = "null" }
 
     private let bytes: UnsafeBufferPointer<UInt8>
-    private(set) var position = 0
+    public private(set) var position = 0
     /// Whole-file documents report line numbers; JSON Lines callers add the line themselves.
     private let reportsLines: Bool
     private var path: [PathComponent] = []
@@ -37,7 +37,7 @@ struct JSONReader {
         case index(Int)
     }
 
-    init(_ bytes: UnsafeBufferPointer<UInt8>, reportsLines: Bool = false) {
+    public init(_ bytes: UnsafeBufferPointer<UInt8>, reportsLines: Bool = false) {
         self.bytes = bytes
         self.reportsLines = reportsLines
     }
@@ -46,7 +46,7 @@ struct JSONReader {
 
     /// Calls `body` for each member of an object, with the reader positioned at the value, which
     /// `body` must consume (read or skip).
-    mutating func forEachMember(_ body: (inout JSONReader, String) throws -> Void) throws {
+    public mutating func forEachMember(_ body: (inout JSONReader, String) throws -> Void) throws {
         try expect(.object)
         position += 1
         skipWhitespace()
@@ -75,7 +75,7 @@ struct JSONReader {
     }
 
     /// Calls `body` for each element of a list with its index; `body` must consume the element.
-    mutating func forEachElement(_ body: (inout JSONReader, Int) throws -> Void) throws {
+    public mutating func forEachElement(_ body: (inout JSONReader, Int) throws -> Void) throws {
         try expect(.array)
         position += 1
         skipWhitespace()
@@ -100,7 +100,7 @@ struct JSONReader {
     }
 
     /// The kind of the next value (white space skipped).
-    mutating func peekKind() throws -> Kind {
+    public mutating func peekKind() throws -> Kind {
         skipWhitespace()
         guard let byte = peekByte() else { throw syntaxError("unexpected end of input") }
         switch byte {
@@ -109,33 +109,38 @@ struct JSONReader {
         case UInt8(ascii: "\""): return .string
         case UInt8(ascii: "t"), UInt8(ascii: "f"): return .boolean
         case UInt8(ascii: "n"): return .null
-        case UInt8(ascii: "-"), UInt8(ascii: "0")...UInt8(ascii: "9"): return .number
+        case UInt8(ascii: "-"), UInt8(ascii: "0")...UInt8(ascii: "9"), UInt8(ascii: "N"), UInt8(ascii: "I"): return .number
         default: throw syntaxError("unexpected character")
         }
     }
 
     /// Checks that only white space follows the document.
-    mutating func expectEnd() throws {
+    public mutating func expectEnd() throws {
         skipWhitespace()
         if position < bytes.count { throw syntaxError("unexpected data after the JSON value") }
     }
 
     // MARK: - Values
 
-    mutating func readString() throws -> String {
+    public mutating func readString() throws -> String {
         var decoded = [UInt8]()
         try readString(into: &decoded)
         return String(decoding: decoded, as: UTF8.self)
     }
 
     /// Appends the decoded UTF-8 bytes of a string value to `output`.
-    mutating func readString(into output: inout [UInt8]) throws {
+    public mutating func readString(into output: inout [UInt8]) throws {
         try expect(.string)
         try decodeString(into: &output)
     }
 
-    mutating func readNumber() throws -> Double {
+    /// A number; like Python's `json`, also the literals `NaN`, `Infinity` and `-Infinity`
+    /// (which Python writes for non-finite floats, e.g. a diverged loss).
+    public mutating func readNumber() throws -> Double {
         try expect(.number)
+        if matchBytes("NaN") { return .nan }
+        if matchBytes("Infinity") { return .infinity }
+        if matchBytes("-Infinity") { return -.infinity }
         let start = position
         if peekByte() == UInt8(ascii: "-") { position += 1 }
         guard let first = peekByte(), first &- 0x30 < 10 else { throw syntaxError("invalid number") }
@@ -159,7 +164,7 @@ struct JSONReader {
         }
     }
 
-    mutating func readBool() throws -> Bool {
+    public mutating func readBool() throws -> Bool {
         try expect(.boolean)
         if try matchLiteral("true") { return true }
         if try matchLiteral("false") { return false }
@@ -167,7 +172,7 @@ struct JSONReader {
     }
 
     /// Consumes the next value, whatever it is.
-    mutating func skipValue() throws {
+    public mutating func skipValue() throws {
         switch try peekKind() {
         case .object: try forEachMember { reader, _ in try reader.skipValue() }
         case .array: try forEachElement { reader, _ in try reader.skipValue() }
@@ -179,17 +184,17 @@ struct JSONReader {
     }
 
     /// A type error for the current field, e.g. `field "references[1]": expected a string, found a number`.
-    func typeError(_ expected: String, found: Kind? = nil) -> CTKDError {
+    public func typeError(_ expected: String, found: Kind? = nil) -> CTKDError {
         fieldError("expected \(expected)" + (found.map { ", found \($0.rawValue)" } ?? ""))
     }
 
     /// An error about the value being read, naming its field (and its line, for whole files).
-    func fieldError(_ message: String) -> CTKDError {
+    public func fieldError(_ message: String) -> CTKDError {
         CTKDError(message, line: reportsLines ? lineNumber(at: position).line : nil, field: fieldPath)
     }
 
     /// The path of the value being read, e.g. `data[0].paragraphs[2].qas`.
-    var fieldPath: String? {
+    public var fieldPath: String? {
         guard !path.isEmpty else { return nil }
         var text = ""
         for component in path {
@@ -302,7 +307,20 @@ struct JSONReader {
         default:
             throw syntaxError("invalid escape")
         }
-        if let output { UTF8Scalars.encode(scalar, into: &output.pointee) }
+        if let output { Self.appendUTF8(scalar, to: &output.pointee) }
+    }
+
+    private static func appendUTF8(_ scalar: UInt32, to output: inout [UInt8]) {
+        if scalar < 0x80 {
+            output.append(UInt8(scalar))
+        } else if scalar < 0x800 {
+            output += [UInt8(0xC0 | scalar >> 6), UInt8(0x80 | scalar & 0x3F)]
+        } else if scalar < 0x10000 {
+            output += [UInt8(0xE0 | scalar >> 12), UInt8(0x80 | (scalar >> 6) & 0x3F), UInt8(0x80 | scalar & 0x3F)]
+        } else {
+            output += [UInt8(0xF0 | scalar >> 18), UInt8(0x80 | (scalar >> 12) & 0x3F),
+                       UInt8(0x80 | (scalar >> 6) & 0x3F), UInt8(0x80 | scalar & 0x3F)]
+        }
     }
 
     private mutating func matchBytes(_ text: StaticString) -> Bool {
@@ -374,15 +392,15 @@ struct JSONReader {
 }
 
 /// Writing JSON text.
-enum JSONText {
+public enum JSONText {
     /// A JSON string literal; non-ASCII characters are written as UTF-8 (like `ensure_ascii=False`).
-    static func quote(_ text: String) -> String {
+    public static func quote(_ text: String) -> String {
         var output = [UInt8]()
         quote(text, into: &output)
         return String(decoding: output, as: UTF8.self)
     }
 
-    static func quote(_ text: String, into output: inout [UInt8]) {
+    public static func quote(_ text: String, into output: inout [UInt8]) {
         output.append(UInt8(ascii: "\""))
         for byte in text.utf8 {
             switch byte {
@@ -402,7 +420,7 @@ enum JSONText {
 
     /// The shortest text that reads back as the same `Double` (Swift's `description`), which is
     /// valid JSON for finite values.
-    static func number(_ value: Double) -> String {
+    public static func number(_ value: Double) -> String {
         precondition(value.isFinite, "JSON has no representation for \(value)")
         return value.description
     }
