@@ -1,8 +1,8 @@
 import Foundation
 
-/// Differences with confidence intervals around zero (a forest plot) as inline SVG: one row per
+/// Differences with confidence intervals against zero (a forest plot) as inline SVG: one row per
 /// (metric, student), a dot at the mean difference, a bar from the low to the high bound, a
-/// vertical line at zero. Green: the whole interval is above zero; red: below; grey: it crosses.
+/// vertical line at zero (always inside the axis). Green: the whole interval is above zero; red: below; grey: it crosses.
 struct IntervalPlot {
     struct Row {
         var group: String
@@ -46,8 +46,9 @@ struct IntervalPlot {
 
             """
         let finite = rows.filter { $0.mean.isFinite && $0.low.isFinite && $0.high.isFinite }
-        let extent = finite.map { max(abs($0.low), abs($0.high), abs($0.mean)) }.max() ?? 1
-        let axis = AxisScale(low: -max(extent, 1e-9), high: max(extent, 1e-9), targetTicks: 7)
+        // Zero is always on the axis, so "no difference" has a place to be read against.
+        let axis = AxisScale(low: min(0, finite.map { min($0.low, $0.mean) }.min() ?? 0),
+                             high: max(0, finite.map { max($0.high, $0.mean) }.max() ?? 0), targetTicks: 7)
         func x(_ value: Double) -> String { Markup.coordinate(axis.position(value, from: left, to: right)) }
         let plotBottom = height - bottom
 
