@@ -17,6 +17,7 @@ struct CTKD: ParsableCommand {
             """,
         version: CTKDVersion.string,
         subcommands: [
+            TokenizerCommand.self,
             Score.self,
             Report.self,
         ]
