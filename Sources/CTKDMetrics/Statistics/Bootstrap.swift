@@ -118,6 +118,9 @@ public enum Bootstrap {
     }
 
     /// `resamples × columns` means, row-major; resamples run in parallel.
+    ///
+    /// A resample is drawn as how often each row is picked, then the matrix is read once in order
+    /// with those counts as weights: sequential memory access instead of n random row reads.
     static func resampledMeans(rows: Int, columns: Int, values: UnsafeBufferPointer<Double>,
                                options: BootstrapOptions) -> [Double] {
         guard options.resamples > 0 && rows > 0 else { return [] }
@@ -126,14 +129,20 @@ public enum Bootstrap {
             let base = UncheckedPointer(output.baseAddress!)
             let input = UncheckedPointer(UnsafeMutablePointer(mutating: values.baseAddress!))
             Parallel.forEachChunk(options.resamples) { resamples in
-                for resample in resamples {
-                    var generator = options.generator(forResample: resample)
-                    let sums = base.pointer + resample * columns
-                    for _ in 0..<rows {
-                        let row = input.pointer + generator.nextInt(below: rows) * columns
-                        for column in 0..<columns { sums[column] += row[column] }
+                var picks = [Int32](repeating: 0, count: rows)
+                picks.withUnsafeMutableBufferPointer { picks in
+                    for resample in resamples {
+                        var generator = options.generator(forResample: resample)
+                        for row in 0..<rows { picks[row] = 0 }
+                        for _ in 0..<rows { picks[generator.nextInt(below: rows)] += 1 }
+                        let sums = base.pointer + resample * columns
+                        for row in 0..<rows where picks[row] > 0 {
+                            let weight = Double(picks[row])
+                            let values = input.pointer + row * columns
+                            for column in 0..<columns { sums[column] += weight * values[column] }
+                        }
+                        for column in 0..<columns { sums[column] /= Double(rows) }
                     }
-                    for column in 0..<columns { sums[column] /= Double(rows) }
                 }
             }
         }
