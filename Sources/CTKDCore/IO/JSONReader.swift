@@ -23,8 +23,15 @@ import Darwin
 /// repeated key is passed to the caller again (Python keeps the last), and `NaN`/`Infinity` are
 /// read as numbers.
 public struct JSONReader {
-    public enum Kind: String, Sendable { case object = "an object", array = "a list", string = "a string", number = "a number",
-                        boolean = "a boolean", null = "null" }
+    /// What the next value is; the raw value names it in error messages.
+    public enum Kind: String, Sendable {
+        case object = "an object"
+        case array = "a list"
+        case string = "a string"
+        case number = "a number"
+        case boolean = "a boolean"
+        case null = "null"
+    }
 
     private let bytes: UnsafeBufferPointer<UInt8>
     public private(set) var position = 0
@@ -271,7 +278,7 @@ public struct JSONReader {
             } else if byte < 0x80 {
                 position += 1
             } else {
-                let length = validUTF8Length(at: position)
+                let length = UTF8Validation.sequenceLength(bytes, at: position)
                 if length == 0 { throw invalidUTF8(at: position) }
                 position += length
             }
@@ -343,24 +350,6 @@ public struct JSONReader {
             position += 1
         }
         return value
-    }
-
-    /// The length of the well-formed UTF-8 sequence at `index` (Unicode table 3-7), 0 if none.
-    private func validUTF8Length(at index: Int) -> Int {
-        let lead = bytes[index]
-        func continuation(_ offset: Int, _ range: ClosedRange<UInt8> = 0x80...0xBF) -> Bool {
-            index + offset < bytes.count && range.contains(bytes[index + offset])
-        }
-        switch lead {
-        case 0xC2...0xDF: return continuation(1) ? 2 : 0
-        case 0xE0: return continuation(1, 0xA0...0xBF) && continuation(2) ? 3 : 0
-        case 0xE1...0xEC, 0xEE...0xEF: return continuation(1) && continuation(2) ? 3 : 0
-        case 0xED: return continuation(1, 0x80...0x9F) && continuation(2) ? 3 : 0
-        case 0xF0: return continuation(1, 0x90...0xBF) && continuation(2) && continuation(3) ? 4 : 0
-        case 0xF1...0xF3: return continuation(1) && continuation(2) && continuation(3) ? 4 : 0
-        case 0xF4: return continuation(1, 0x80...0x8F) && continuation(2) && continuation(3) ? 4 : 0
-        default: return 0
-        }
     }
 
     // MARK: - Errors
