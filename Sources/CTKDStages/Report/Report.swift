@@ -73,9 +73,6 @@ public struct Report: Sendable {
         return Student(student: student, log: log, scores: scores, perExample: perExample, comparison: nil)
     }
 
-    /// The baseline student, if the configuration names one.
-    public var baseline: Student? { students.first { $0.name == configuration.baseline } }
-
     /// Every note key of any student, in first-appearance order (sorted within a student).
     var noteKeys: [String] {
         var seen = Set<String>()
