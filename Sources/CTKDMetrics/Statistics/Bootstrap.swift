@@ -119,33 +119,60 @@ public enum Bootstrap {
 
     /// `resamples × columns` means, row-major; resamples run in parallel.
     ///
-    /// A resample is drawn as how often each row is picked, then the matrix is read once in order
-    /// with those counts as weights: sequential memory access instead of n random row reads.
+    /// A resample is drawn as how often each row is picked; each column's resampled mean is then
+    /// the dot product of those counts with the column (stored contiguously for this), which reads
+    /// memory in order and vectorises, instead of n random row reads.
     static func resampledMeans(rows: Int, columns: Int, values: UnsafeBufferPointer<Double>,
                                options: BootstrapOptions) -> [Double] {
         guard options.resamples > 0 && rows > 0 else { return [] }
+        var columnMajor = [Double](repeating: 0, count: rows * columns)     // (columns, rows)
+        for row in 0..<rows {
+            for column in 0..<columns { columnMajor[column * rows + row] = values[row * columns + column] }
+        }
         var means = [Double](repeating: 0, count: options.resamples * columns)
         means.withUnsafeMutableBufferPointer { output in
-            let base = UncheckedPointer(output.baseAddress!)
-            let input = UncheckedPointer(UnsafeMutablePointer(mutating: values.baseAddress!))
-            Parallel.forEachChunk(options.resamples) { resamples in
-                var picks = [Int32](repeating: 0, count: rows)
-                picks.withUnsafeMutableBufferPointer { picks in
-                    for resample in resamples {
-                        var generator = options.generator(forResample: resample)
-                        for row in 0..<rows { picks[row] = 0 }
-                        for _ in 0..<rows { picks[generator.nextInt(below: rows)] += 1 }
-                        let sums = base.pointer + resample * columns
-                        for row in 0..<rows where picks[row] > 0 {
-                            let weight = Double(picks[row])
-                            let values = input.pointer + row * columns
-                            for column in 0..<columns { sums[column] += weight * values[column] }
+            columnMajor.withUnsafeBufferPointer { columnMajor in
+                let base = UncheckedPointer(output.baseAddress!)
+                let input = UncheckedPointer(UnsafeMutablePointer(mutating: columnMajor.baseAddress!))
+                Parallel.forEachChunk(options.resamples) { resamples in
+                    var picks = [Double](repeating: 0, count: rows)
+                    picks.withUnsafeMutableBufferPointer { picks in
+                        for resample in resamples {
+                            var generator = options.generator(forResample: resample)
+                            for row in 0..<rows { picks[row] = 0 }
+                            for _ in 0..<rows { picks[generator.nextInt(below: rows)] += 1 }
+                            for column in 0..<columns {
+                                let sum = dot(UnsafeBufferPointer(picks), input.pointer + column * rows)
+                                base.pointer[resample * columns + column] = sum / Double(rows)
+                            }
                         }
-                        for column in 0..<columns { sums[column] /= Double(rows) }
                     }
                 }
             }
         }
         return means
+    }
+
+    /// `Σ a[i] · b[i]` over `a.count` values, four SIMD lanes and two accumulators wide.
+    private static func dot(_ a: UnsafeBufferPointer<Double>, _ b: UnsafePointer<Double>) -> Double {
+        let count = a.count
+        var sum0 = SIMD4<Double>(), sum1 = SIMD4<Double>()
+        var index = 0
+        let pointer = a.baseAddress!
+        while index + 8 <= count {
+            let a0 = UnsafeRawPointer(pointer + index).loadUnaligned(as: SIMD4<Double>.self)
+            let a1 = UnsafeRawPointer(pointer + index + 4).loadUnaligned(as: SIMD4<Double>.self)
+            let b0 = UnsafeRawPointer(b + index).loadUnaligned(as: SIMD4<Double>.self)
+            let b1 = UnsafeRawPointer(b + index + 4).loadUnaligned(as: SIMD4<Double>.self)
+            sum0.addProduct(a0, b0)
+            sum1.addProduct(a1, b1)
+            index += 8
+        }
+        var sum = (sum0 + sum1).sum()
+        while index < count {
+            sum += pointer[index] * b[index]
+            index += 1
+        }
+        return sum
     }
 }
