@@ -19,6 +19,8 @@ struct CTKD: ParsableCommand {
         subcommands: [
             TokenizerCommand.self,
             BenchLosses.self,
+            Score.self,
+            Report.self,
         ]
     )
 
