@@ -1,13 +1,27 @@
+#if canImport(Glibc)
+import Glibc
+#else
+import Darwin
+#endif
+
 /// Vectorised elementwise math. `exp` is a polynomial on 8 lanes at a time: libm's scalar `exp`
 /// caps a loop at ~5 ns per element, this runs at well under 1 ns (performance-notes.md).
+///
+/// `exp` is `@inlinable` so that loops in other modules inline it (`@inline(__always)` alone does
+/// not cross modules, and a call per 8 lanes costs more than the polynomial), and clamps and
+/// maxima use compare-and-blend (`replacing(with:where:)`): the standard library's generic
+/// `pointwiseMin`/`pointwiseMax` were not inlined across modules and ran as calls. Loops finish
+/// their last partial block with libm's `scalarExp`: the optimiser inlined only one call site of
+/// `exp` per function and called the others, and `exp(_: Float)` in a tail loop is a second site.
 public enum VectorMath {
     public typealias Vector = SIMD8<Float>
 
     /// e^x for each lane; relative error below 2e-7 for x in [-87, 88], 0 below -87.5, and
     /// e^88 above 88 (callers take exp of values at most 0 after subtracting a maximum).
-    @inline(__always)
+    @inlinable @inline(__always)
     public static func exp(_ x: Vector) -> Vector {
-        let clamped = x.clamped(lowerBound: Vector(repeating: -87.5), upperBound: Vector(repeating: 88))
+        let low = Vector(repeating: -87.5), high = Vector(repeating: 88)
+        let clamped = x.replacing(with: low, where: x .< low).replacing(with: high, where: x .> high)
         // Round x·log2(e) to the nearest integer n with the 1.5·2²³ trick: adding it leaves n in
         // the low mantissa bits, which also gives n as an integer without a slow conversion.
         let magic = Vector(repeating: 12_582_912)
@@ -29,7 +43,7 @@ public enum VectorMath {
     }
 
     /// e^x for one value, through the vector path (same rounding as the vector version).
-    @inline(__always)
+    @inlinable @inline(__always)
     public static func exp(_ x: Float) -> Float { exp(Vector(repeating: x))[0] }
 
     /// out[i] = e^(in[i] - shift), returns the sum of the outputs.
@@ -48,7 +62,7 @@ public enum VectorMath {
         }
         var total = sum.sum()
         while index < count {
-            let value = exp(input[index] - shift)
+            let value = scalarExp(input[index] - shift)
             output[index] = value
             total += value
             index += 1
@@ -67,10 +81,21 @@ public enum VectorMath {
         }
         var total = sum.sum()
         while index < count {
-            total += exp(input[index] - shift)
+            total += scalarExp(input[index] - shift)
             index += 1
         }
         return total
+    }
+
+    /// e^x from libm, for the < 8 elements after a loop's last full block: a loop that used the
+    /// vector `exp` there too would have it called instead of inlined.
+    @inlinable @inline(__always)
+    public static func scalarExp(_ x: Float) -> Float {
+        #if canImport(Glibc)
+        Glibc.expf(x)
+        #else
+        Darwin.expf(x)
+        #endif
     }
 
     /// The largest element (−infinity for an empty range).
@@ -79,7 +104,8 @@ public enum VectorMath {
         var index = 0
         let raw = UnsafeRawPointer(input)
         while index + 8 <= count {
-            best = pointwiseMax(best, raw.loadUnaligned(fromByteOffset: index * 4, as: Vector.self))
+            let value = raw.loadUnaligned(fromByteOffset: index * 4, as: Vector.self)
+            best = best.replacing(with: value, where: value .> best)
             index += 8
         }
         var result = best.max()

@@ -18,6 +18,10 @@ struct CTKD: ParsableCommand {
         version: CTKDVersion.string,
         subcommands: [
             Teach.self, Cache.self,
+            TokenizerCommand.self,
+            BenchLosses.self,
+            Score.self,
+            Report.self,
         ]
     )
 
