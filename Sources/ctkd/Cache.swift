@@ -13,7 +13,7 @@ extension CTKD {
                 abstract: "Examples, positions, stored bytes per position by part, tail mass, quantisation and beam errors.")
             @Argument(help: "Cache directory.") var cache: String
             @Flag(help: "Print JSON.") var json = false
-            @Flag(name: .customLong("decode-speed"), help: "Also time decoding every record on one core (positions/s).")
+            @Flag(name: .customLong("decode-speed"), help: "Also time decoding on one core (positions per CPU second): all parts, tokens + top-k, top-k codec alone.")
             var decodeSpeed = false
 
             func run() throws {
@@ -21,6 +21,7 @@ extension CTKD {
                 if decodeSpeed {
                     statistics.decodeSpeed = try CacheStatistics.decodeSpeed(directory: cache, parts: .all)
                     statistics.decodeSpeedTopK = try CacheStatistics.decodeSpeed(directory: cache, parts: .topK)
+                    statistics.decodeSpeedTopKCodec = try CacheStatistics.topKCodecSpeed(directory: cache)
                 }
                 print(json ? statistics.json : statistics.text)
             }

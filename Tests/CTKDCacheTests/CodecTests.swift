@@ -54,8 +54,10 @@ import CTKDCore
                 #expect(abs(mass + Double(decoded.tailMass[position]) - 1) < 1e-4)
             }
             let kl = TopKCodec.quantisationKL(original: original, decoded: decoded)
-            // Steps of 1/24 nat at the top growing as e^(0.35 d): ~p·step²/24 per entry; bound it at 1e-3.
-            #expect(kl.allSatisfy { $0 >= -1e-7 && $0 < 1e-3 }, "scale \(scale): max KL \(kl.max()!)")
+            // Steps of 1/20 nat at the top growing as e^(0.35 d): ~p·step²/24 per entry. The mean
+            // is the cache's figure (target 1e-3); single positions of these random rows reach ~1e-3.
+            let mean = kl.reduce(0, +) / Double(kl.count)
+            #expect(mean < 7e-4 && kl.allSatisfy { $0 >= -1e-7 && $0 < 1.5e-3 }, "scale \(scale): mean KL \(mean), max \(kl.max()!)")
         }
     }
 
@@ -151,15 +153,16 @@ import CTKDCore
                 try Array(payload.prefix(cut)).withUnsafeBytes { try TopKCodec.decode($0, codec: codec, expectedPositions: 4) }
             }
         }
-        // A changed byte of the coded stream almost always leaves the rANS state off its end value
-        // (the decoder's own check; stored rows are guarded by the row checksum first).
+        // A changed byte never crashes the decoder. In the rANS words it almost always leaves the
+        // state off its end value; in the raw-bit stream it can change a gap's low bits and still
+        // decode — stored rows are guarded by the row checksum, verified before any decode.
         var failures = 0
         for offset in 2..<payload.count {
             var damaged = payload
             damaged[offset] ^= 0x5A
             if (try? damaged.withUnsafeBytes { try TopKCodec.decode($0, codec: codec, expectedPositions: 4) }) == nil { failures += 1 }
         }
-        #expect(failures * 10 >= (payload.count - 2) * 9, "\(failures) of \(payload.count - 2) damaged streams failed")
+        #expect(failures * 2 >= payload.count - 2, "\(failures) of \(payload.count - 2) damaged streams failed")
     }
 
     @Test func varintsRoundTrip() throws {

@@ -1,44 +1,59 @@
 /// The rANS frequency tables of codec version 2, one per (table, context), with every table's
-/// decoding slots in one contiguous buffer (the decoder's hot loop indexes it directly).
+/// decoder form in two small contiguous buffers (the decoder's hot loop reads them directly).
 ///
 /// Tables are fixed per codec version and named in the `codec` metadata key, so a cache always
 /// decodes with the tables it was written with; `default1` was trained on real teacher rows
 /// (CodecTables+Default.swift says how).
 public final class CodecTables: @unchecked Sendable {
-    // @unchecked: immutable after init; `slotBuffer` is owned by this object and only read.
+    // @unchecked: immutable after init; the buffers are owned by this object and only read.
     public let name: String
     let tables: [String: [RANSTable]]
-    let slotBuffer: UnsafeMutablePointer<UInt32>
-    let offsets: [String: Int]
+    /// Decoder forms of every table, context after context: cumulative frequencies padded to
+    /// `cumulativeStride` entries, buckets `RANSSymbolTable.bucketCount` bytes each.
+    let cumulative: UnsafeMutablePointer<UInt16>
+    let buckets: UnsafeMutablePointer<UInt8>
+    let firstContext: [String: Int]
+    static let cumulativeStride = 80
 
     public init(name: String, counts: [String: [[Double]]]) {
         self.name = name
-        var tables = [String: [RANSTable]](), offsets = [String: Int](), total = 0
+        var tables = [String: [RANSTable]](), firstContext = [String: Int](), contexts = 0
         for (table, rows) in counts.sorted(by: { $0.key < $1.key }) {
+            precondition(rows.allSatisfy { $0.count + 2 <= CodecTables.cumulativeStride }, "codec tables: alphabets up to \(CodecTables.cumulativeStride - 2) symbols")
             tables[table] = rows.map { RANSTable(counts: $0) }
-            offsets[table] = total
-            total += rows.count * RANS.precision
+            firstContext[table] = contexts
+            contexts += rows.count
         }
-        let buffer = UnsafeMutablePointer<UInt32>.allocate(capacity: max(total, 1))
+        let cumulative = UnsafeMutablePointer<UInt16>.allocate(capacity: contexts * CodecTables.cumulativeStride)
+        let buckets = UnsafeMutablePointer<UInt8>.allocate(capacity: contexts * RANSSymbolTable.bucketCount)
         for (table, list) in tables {
             for (context, ransTable) in list.enumerated() {
-                ransTable.slots.withUnsafeBufferPointer { source in
-                    (buffer + offsets[table]! + context * RANS.precision).update(from: source.baseAddress!, count: RANS.precision)
-                }
+                let index = firstContext[table]! + context
+                let form = ransTable.decoderForm()
+                (cumulative + index * CodecTables.cumulativeStride).update(from: form.cumulative, count: form.cumulative.count)
+                (buckets + index * RANSSymbolTable.bucketCount).update(from: form.buckets, count: form.buckets.count)
             }
         }
-        slotBuffer = buffer
+        self.cumulative = cumulative
+        self.buckets = buckets
         self.tables = tables
-        self.offsets = offsets
+        self.firstContext = firstContext
     }
 
-    deinit { slotBuffer.deallocate() }
+    deinit {
+        cumulative.deallocate()
+        buckets.deallocate()
+    }
 
     /// The encoder's view of table `name` in `context`.
     func table(_ name: String, _ context: Int = 0) -> RANSTable { tables[name]![context] }
 
-    /// The decoder's view: the slots of every context of `name`, context c at `+ c << 12`.
-    func slots(_ name: String) -> UnsafePointer<UInt32> { UnsafePointer(slotBuffer + offsets[name]!) }
+    /// The decoder's view of table `name` in each context: `decoding("topk.gap")(context)`.
+    func decoding(_ name: String) -> DecodingTables {
+        let first = firstContext[name]!
+        return DecodingTables(cumulative: UnsafePointer(cumulative + first * CodecTables.cumulativeStride),
+                              buckets: UnsafePointer(buckets + first * RANSSymbolTable.bucketCount))
+    }
 
     func contexts(_ name: String) -> Int { tables[name]!.count }
 
@@ -49,6 +64,18 @@ public final class CodecTables: @unchecked Sendable {
     }
 
     public static let default1 = CodecTables(name: "default-1", counts: default1Counts)
+}
+
+/// The contexts of one table, for the decoder.
+struct DecodingTables {
+    let cumulative: UnsafePointer<UInt16>
+    let buckets: UnsafePointer<UInt8>
+
+    @inline(__always)
+    subscript(context: Int) -> RANSSymbolTable {
+        RANSSymbolTable(cumulative: cumulative + context * CodecTables.cumulativeStride,
+                        buckets: buckets + context * RANSSymbolTable.bucketCount)
+    }
 }
 
 extension RANSEncoder {
@@ -65,16 +92,6 @@ extension RANSEncoder {
         let bits = Int.bitWidth - value.leadingZeroBitCount
         put(16 + 2 * (bits - 5) + (value >> (bits - 2)) & 1, table: table)
         putBits(UInt64(value), count: bits - 2)
-    }
-}
-
-extension RANSDecoder {
-    @inline(__always)
-    public mutating func getInteger(_ table: UnsafePointer<UInt32>) -> Int {
-        let symbol = get(table)
-        if symbol < 16 { return symbol }
-        let bits = (symbol - 16) >> 1 + 5
-        return (2 | (symbol - 16) & 1) << (bits - 2) | Int(getBits(count: bits - 2))
     }
 }
 

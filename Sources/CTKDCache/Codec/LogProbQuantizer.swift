@@ -10,18 +10,18 @@ import Darwin
 ///
 /// An entry's share of the KL of rounding is ~ p · step² / 24, and p falls as e^(−d), so steps
 /// may grow as d does; growth 0.35 (rather than the KL-equalising 0.5) keeps the flat middle of
-/// a top-64 row fine. On SmolLM2-135M top-64 rows the defaults (1/24 nat, 0.35, 16 nats: 69
-/// codes) give a reconstruction KL of ~3e-4 nats per position (docs/cache.md).
+/// a top-64 row fine. On SmolLM2-135M top-64 rows the defaults (1/20 nat, 0.35, 16 nats: 58
+/// codes) give a reconstruction KL of ~5e-4 nats per position (docs/cache.md has the trade-off).
 ///
 ///     let quantizer = LogProbQuantizer()
-///     let code = quantizer.code(distance: 2.5)          // 45
+///     let code = quantizer.code(distance: 2.5)          // 33
 ///     let d = quantizer.distance(code: code)              // ≈ 2.5
 public struct LogProbQuantizer: Sendable, Equatable, Codable {
     public var topStep: Double
     public var growth: Double
     public var cap: Double
 
-    public init(topStep: Double = 1.0 / 24, growth: Double = 0.35, cap: Double = 16) {
+    public init(topStep: Double = 1.0 / 20, growth: Double = 0.35, cap: Double = 16) {
         precondition(topStep > 0 && growth > 0 && cap > 0)
         self.topStep = topStep
         self.growth = growth

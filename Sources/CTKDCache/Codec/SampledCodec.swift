@@ -41,23 +41,23 @@ public enum SampledCodec {
         let sampleCount = try reader.count(max: 1 << 16, "sampled N")
         var decoder = try RANSDecoder(try reader.bytes(reader.remaining))
         let tables = codec.tables
-        let uniqueSlots = tables.slots("sampled.unique"), gapSlots = tables.slots("sampled.gap"), countSlots = tables.slots("sampled.count")
+        let uniqueSlots = tables.decoding("sampled.unique"), gapSlots = tables.decoding("sampled.gap"), countSlots = tables.decoding("sampled.count")
         var offsets: [Int32] = [0], ids = [Int32](), counts = [Int32]()
         ids.reserveCapacity(positions * 16)
         counts.reserveCapacity(positions * 16)
         for _ in 0..<positions {
-            let unique = decoder.getInteger(uniqueSlots) + 1
+            let unique = decoder.getInteger(uniqueSlots[0]) + 1
             guard unique <= sampleCount else { throw CacheFormatError("\(unique) distinct samples of \(sampleCount)") }
             var previous = -1
             for _ in 0..<unique {
-                let rank = previous + 1 + decoder.getInteger(gapSlots + rankContext(after: previous) << RANS.precisionBits)
+                let rank = previous + 1 + decoder.getInteger(gapSlots[rankContext(after: previous)])
                 guard rank <= Int(Int32.max) else { throw CacheFormatError("sampled token out of range") }
                 ids.append(codec.tokenOrder.id(ofRank: rank))
                 previous = rank
             }
             var remaining = sampleCount, left = unique
             for _ in 0..<(unique - 1) {
-                let count = decoder.getInteger(countSlots + countContext(remaining, left) << RANS.precisionBits) + 1
+                let count = decoder.getInteger(countSlots[countContext(remaining, left)]) + 1
                 guard count <= remaining - (left - 1) else { throw CacheFormatError("sampled counts exceed N") }
                 counts.append(Int32(count))
                 remaining -= count

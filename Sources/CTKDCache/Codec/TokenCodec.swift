@@ -20,12 +20,12 @@ public enum TokenCodec {
         let positions = try reader.count(max: expectedPositions, "token positions")
         guard positions == expectedPositions else { throw CacheFormatError("tokens part has \(positions) positions, the row says \(expectedPositions)") }
         var decoder = try RANSDecoder(try reader.bytes(reader.remaining))
-        let rankSlots = codec.tables.slots("tokens.rank"), lengthSlots = codec.tables.slots("tokens.length")
+        let rankSlots = codec.tables.decoding("tokens.rank"), lengthSlots = codec.tables.decoding("tokens.length")
         var ids = [Int32](repeating: 0, count: positions), ends = [Int32](repeating: 0, count: positions)
         var end = 0
         for position in 0..<positions {
-            let rank = decoder.getInteger(rankSlots)
-            end += decoder.getInteger(lengthSlots)
+            let rank = decoder.getInteger(rankSlots[0])
+            end += decoder.getInteger(lengthSlots[0])
             guard rank <= Int(Int32.max), end <= responseBytes else {
                 throw CacheFormatError("token spans run past the response (\(end) > \(responseBytes)) or a token is out of range")
             }

@@ -56,7 +56,7 @@ public enum TopKCodec {
         let positions = try reader.count(max: expectedPositions, "top-k positions")
         guard positions == expectedPositions else { throw CacheFormatError("top-k part has \(positions) positions, the row says \(expectedPositions)") }
         let k = try reader.count(max: 1 << 16, "top-k k")
-        var decoder = try RANSDecoder(try reader.bytes(reader.remaining))
+        let stream = try reader.bytes(reader.remaining)
         var targets = TopKTargets(k: k, ids: [Int32](repeating: 0, count: positions * k),
                                   logProbs: [Float](repeating: 0, count: positions * k), tailMass: [Float](repeating: 0, count: positions))
         try codec.tokenOrder.withIDLookup { idOfRank in
@@ -65,7 +65,7 @@ public enum TopKCodec {
                     try targets.ids.withUnsafeMutableBufferPointer { ids in
                         try targets.logProbs.withUnsafeMutableBufferPointer { logProbs in
                             try targets.tailMass.withUnsafeMutableBufferPointer { tailMass in
-                                try decodePositions(&decoder, codec.tables, k: k, idOfRank: idOfRank, logWeights: logWeights, weights: weights,
+                                try decodePositions(stream, codec.tables, k: k, idOfRank: idOfRank, logWeights: logWeights, weights: weights,
                                                     ids: ids, logProbs: logProbs, tailMass: tailMass)
                             }
                         }
@@ -73,39 +73,50 @@ public enum TopKCodec {
                 }
             }
         }
-        try decoder.finish("top-k part")
         return targets
     }
 
-    /// The decoder's inner loop, over buffers: (P, k) ids and log-probs, (P) tails.
-    @inline(__always)
-    static func decodePositions(_ decoder: inout RANSDecoder, _ tables: CodecTables, k: Int, idOfRank: (Int) -> Int32,
+    /// The decoder's inner loop, over buffers: (P, k) ids and log-probs, (P) tails. The rANS
+    /// decoder is a local of this function, so its state stays in registers.
+    static func decodePositions(_ stream: UnsafeRawBufferPointer, _ tables: CodecTables, k: Int, idOfRank: (Int) -> Int32,
                                 logWeights: UnsafeBufferPointer<Float>, weights: UnsafeBufferPointer<Float>,
                                 ids: UnsafeMutableBufferPointer<Int32>, logProbs: UnsafeMutableBufferPointer<Float>,
                                 tailMass: UnsafeMutableBufferPointer<Float>) throws {
-        let floorSlots = tables.slots("topk.floor"), tailSlots = tables.slots("topk.tail")
-        let gapSlots = tables.slots("topk.gap"), codeSlots = tables.slots("topk.code")
+        let floorSlots = tables.decoding("topk.floor"), tailSlots = tables.decoding("topk.tail")
+        let gapSlots = tables.decoding("topk.gap"), codeSlots = tables.decoding("topk.code")
+        var decoder = try RANSDecoder(stream)
         for position in 0..<tailMass.count {
             let base = position * k
-            let floor = decoder.get(floorSlots)
-            let tail = TailCode.tail(decoder.get(tailSlots) << 6 | Int(decoder.getBits(count: 6)))
+            let floor = decoder.get(floorSlots[0])
+            let tail = TailCode.tail(decoder.get(tailSlots[0]) << 6 | Int(decoder.getBits(count: 6)))
             tailMass[position] = tail
-            let codes = codeSlots + floor << RANS.precisionBits
+            let codes = codeSlots[floor]
             var previous = -1
             var total: Float = 0
             for index in base..<(base + k) {
-                let rank = previous + 1 + decoder.getInteger(gapSlots + rankContext(after: previous) << RANS.precisionBits)
+                // Gaps are below 2^32, so the sum cannot wrap before the range check.
+                // decoder.getInteger, spelled out: the optimiser does not inline it here, and the
+                // call would keep the decoder's state in memory (measured: 1.6x slower).
+                var gap = decoder.get(gapSlots[rankContext(after: previous)])
+                if gap >= 16 {
+                    let bits = (gap &- 16) >> 1 &+ 5
+                    gap = (2 | (gap &- 16) & 1) << (bits &- 2) | Int(decoder.getBits(count: bits &- 2))
+                }
+                let rank = previous &+ 1 &+ gap
                 let code = decoder.get(codes)
                 guard code <= floor, rank <= Int(Int32.max) else { throw CacheFormatError("top-k entry out of range") }
-                ids[index] = idOfRank(rank)
+                ids[index] = Int32(truncatingIfNeeded: rank)   // mapped to ids below, off the decoder's critical path
                 logProbs[index] = logWeights[code]
                 total += weights[code]
                 previous = rank
             }
+            // Independent loads: their cache misses overlap instead of stalling the rANS chain.
+            for index in base..<(base + k) { ids[index] = idOfRank(Int(ids[index])) }
             let head = 1 - tail
             let shift = total > 0 && head > 0 ? logf(head) - logf(total) : -Float.infinity
             for index in base..<(base + k) { logProbs[index] += shift }
         }
+        try decoder.finish("top-k part")
     }
 
     /// KL(original ‖ decoded) at each position, over the k entries and the tail bucket: the

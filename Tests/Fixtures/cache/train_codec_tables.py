@@ -23,7 +23,7 @@ K = 64
 N = 50
 
 # ---- the quantiser (LogProbQuantizer, codec version 2) ----
-TOP_STEP, GROWTH, CAP = 1 / 24, 0.35, 16.0
+TOP_STEP, GROWTH, CAP = 1 / 20, 0.35, 16.0
 def compand(d): return (1 - math.exp(-GROWTH * d)) / (GROWTH * TOP_STEP)
 FINITE = int(math.floor(compand(CAP) + 0.5)) + 1
 ZERO = FINITE
