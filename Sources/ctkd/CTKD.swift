@@ -17,6 +17,7 @@ struct CTKD: ParsableCommand {
             """,
         version: CTKDVersion.string,
         subcommands: [
+            DataCommand.self,
         ]
     )
 
