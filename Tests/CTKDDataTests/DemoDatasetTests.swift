@@ -128,7 +128,6 @@ import Testing
             try DemoDataset(config: DemoConfig(distractors: 7)).generate()
         }
     }
-    }
 
     @Test func writeProducesSplitFilesAndDescription() throws {
         let directory = try TestSupport.temporaryDirectory("ctkd-demo")
