@@ -67,9 +67,10 @@ public struct PromptTemplate: Codable, Sendable, Equatable {
         return out
     }
 
-    /// The response as it is stored: the separator, then the answer without surrounding spaces.
+    /// The response as it is stored: the separator, then the answer without surrounding white
+    /// space; a template without a separator (`plain`) keeps the answer exactly as it is.
     public func response(_ answer: String) -> String {
-        responsePrefix + answer.trimmingWhitespace()
+        responsePrefix.isEmpty ? answer : responsePrefix + answer.trimmingWhitespace()
     }
 
     enum Part: Equatable {

@@ -18,6 +18,7 @@ struct CTKD: ParsableCommand {
         version: CTKDVersion.string,
         subcommands: [
             DataCommand.self,
+            PipelineCommand.self,
         ]
     )
 

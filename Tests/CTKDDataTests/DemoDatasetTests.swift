@@ -135,7 +135,7 @@ import Testing
         try DemoDataset.write(try DemoDataset(config: config).generate(), config: config, to: directory)
         #expect(try FileIO.list(directory) == ["dataset.json", "test.jsonl", "train.jsonl", "validation.jsonl"])
         #expect(try DatasetFile.read(directory + "/train.jsonl").count == 20)
-        let description = try JSONDecoder().decode(DemoDescription.self, from: Data(try FileIO.read(directory + "/dataset.json")))
+        let description = try JSONDecoder().decode(DatasetDescription.self, from: Data(try FileIO.read(directory + "/dataset.json")))
         #expect(description.config == config)
         #expect(description.statistics["test"]?.examples == 5)
     }

@@ -20,7 +20,7 @@ public enum DatasetFormat: String, Codable, Sendable, CaseIterable {
 }
 
 /// Everything that decides how a source file becomes normalised examples (the pipeline hashes it).
-public struct ImportOptions: Codable, Sendable, Equatable {
+public struct ImportOptions: Sendable, Equatable {
     public var format: DatasetFormat
     /// Nil: the format's default template.
     public var template: PromptTemplate?

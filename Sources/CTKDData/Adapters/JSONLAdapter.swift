@@ -2,7 +2,7 @@ import CTKDCore
 
 /// Where the parts of an example are in a generic JSON Lines record. Paths may be dotted to
 /// reach into nested objects (`answers.text`).
-public struct FieldMapping: Codable, Sendable, Equatable {
+public struct FieldMapping: Sendable, Equatable {
     public var id: String
     /// The field behind the `plain` template's `{prompt}`.
     public var prompt: String

@@ -119,23 +119,6 @@ public struct DemoDataset {
     /// statistics) into `directory`, each file atomically.
     public static func write(_ splits: [(name: String, examples: [DatasetExample])], config: DemoConfig,
                              to directory: String) throws {
-        try FileIO.createDirectory(directory)
-        for split in splits {
-            try DatasetFile.write(split.examples, to: directory + "/\(split.name).jsonl")
-        }
-        let description = DemoDescription(
-            generator: "ctkd data demo", version: CTKDVersion.string, config: config,
-            statistics: Dictionary(uniqueKeysWithValues: splits.map { ($0.name, DatasetStatistics($0.examples)) }))
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
-        try AtomicFile.write(Array(try encoder.encode(description)) + [0x0A], to: directory + "/dataset.json")
+        try DatasetDescription.write(splits, generator: "ctkd data demo", demo: config, to: directory)
     }
-}
-
-/// `dataset.json`: how a demo dataset was made and what it holds.
-struct DemoDescription: Codable {
-    var generator: String
-    var version: String
-    var config: DemoConfig
-    var statistics: [String: DatasetStatistics]
 }
