@@ -16,6 +16,7 @@ import Testing
         Dictionary(uniqueKeysWithValues: plan.entries.map { ($0.step.name, $0.action.name) })
     }
 
+    @discardableResult
     func run(_ plan: PipelinePlan, _ fake: FakeStep) throws -> [String] {
         try PipelineExecutor(plan: plan, steps: fake.everyKind(), log: { _ in }).run()
     }

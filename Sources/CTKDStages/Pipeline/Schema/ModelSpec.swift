@@ -56,8 +56,8 @@ public struct ModelSpec: Decodable, Sendable, Equatable {
 ///     steps: 3000
 ///     batch_size: 16
 ///     learning_rate: 0.001
-public struct TrainingSpec: Decodable, Sendable, Equatable {
-    public enum Schedule: String, SchemaEnum {
+public struct TrainingSpec: Decodable, Sendable, Hashable {
+    public enum Schedule: String, SchemaEnum, Hashable {
         case cosine, linear, constant
     }
 
