@@ -13,8 +13,9 @@ public struct DatasetDescription: Codable, Sendable, Equatable {
     public static let fileName = "dataset.json"
 
     /// Writes `<name>.jsonl` for every split, then `dataset.json`, each file atomically.
+    @discardableResult
     public static func write(_ splits: [(name: String, examples: [DatasetExample])], generator: String,
-                             demo: DemoConfig? = nil, to directory: String) throws {
+                             demo: DemoConfig? = nil, to directory: String) throws -> DatasetDescription {
         try FileIO.createDirectory(directory)
         for split in splits {
             try DatasetFile.write(split.examples, to: directory + "/\(split.name).jsonl")
@@ -25,5 +26,6 @@ public struct DatasetDescription: Codable, Sendable, Equatable {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
         try AtomicFile.write(Array(try encoder.encode(description)) + [0x0A], to: directory + "/" + fileName)
+        return description
     }
 }

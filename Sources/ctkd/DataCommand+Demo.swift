@@ -40,9 +40,9 @@ extension CTKD.DataCommand {
             let config = DemoConfig(seed: seed, train: train, validation: validation, test: test,
                                     distractors: distractors, facts: facts, qaFraction: qaFraction)
             let splits = try DemoDataset(config: config).generate()
-            try DemoDataset.write(splits, config: config, to: out)
+            let description = try DemoDataset.write(splits, config: config, to: out)
             for split in splits {
-                print(DatasetStatistics(split.examples).report("\(out)/\(split.name).jsonl"))
+                print(description.statistics[split.name]!.report("\(out)/\(split.name).jsonl"))
             }
         }
     }

@@ -117,8 +117,9 @@ public struct DemoDataset {
 
     /// Writes `<name>.jsonl` for every split and `dataset.json` (the settings and each split's
     /// statistics) into `directory`, each file atomically.
+    @discardableResult
     public static func write(_ splits: [(name: String, examples: [DatasetExample])], config: DemoConfig,
-                             to directory: String) throws {
+                             to directory: String) throws -> DatasetDescription {
         try DatasetDescription.write(splits, generator: "ctkd data demo", demo: config, to: directory)
     }
 }
