@@ -77,7 +77,7 @@ final class FakeStep: PipelineStep, @unchecked Sendable {
             state.calls.append(Call(step: step.name, resuming: context.resuming))
             return state.failing.remove(step.name) != nil
         }
-        for input in step.inputs where input.producer != nil && !FileIO.exists(input.path) && !input.path.hasSuffix("/cache") {
+        for input in step.inputs where input.producer != nil && !FileIO.exists(input.path) {
             throw CTKDError("\(step.name): input \(input.name) missing at \(input.path)")
         }
         if shouldFail {

@@ -27,6 +27,8 @@ public struct PipelinePlan: Sendable {
             }
         }
 
+        var isRun: Bool { if case .run = self { true } else { false } }
+
         public var reason: String {
             switch self {
             case .run(let reason), .redo(let reason), .refuse(let reason): reason
@@ -78,7 +80,7 @@ public struct PipelinePlan: Sendable {
                 redone[step.name] = "its input \(upstream) is redone"
             }
             let action = try PipelinePlan.inspect(step)
-            if let why = redone[step.name], action != .run("no output yet") {
+            if let why = redone[step.name], !action.isRun {
                 return Entry(step: step, action: .redo(why))
             }
             return Entry(step: step, action: action)
