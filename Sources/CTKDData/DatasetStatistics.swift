@@ -29,45 +29,54 @@ public struct DatasetStatistics: Codable, Sendable, Equatable {
     public init(_ examples: [DatasetExample]) {
         self.examples = examples.count
         var tasks = [String: Int]()
-        var vocabulary = Set<[UInt8]>()
+        var vocabulary = Set<UInt64>()
+        var promptWords = [Int](), responseWords = [Int]()
         for example in examples {
             tasks[example.task?.rawValue ?? "none", default: 0] += 1
-            DatasetStatistics.forEachWord(example.prompt) { vocabulary.insert($0) }
-            DatasetStatistics.forEachWord(example.response ?? "") { vocabulary.insert($0) }
+            promptWords.append(DatasetStatistics.scanWords(example.prompt) { vocabulary.insert($0) })
+            responseWords.append(DatasetStatistics.scanWords(example.response ?? "") { vocabulary.insert($0) })
         }
         self.tasks = tasks
         self.vocabulary = vocabulary.count
-        promptWords = Summary(examples.map { DatasetStatistics.wordCount($0.prompt) })
-        responseWords = Summary(examples.map { DatasetStatistics.wordCount($0.response ?? "") })
+        self.promptWords = Summary(promptWords)
+        self.responseWords = Summary(responseWords)
         referencesPerExample = Summary(examples.map { $0.references?.count ?? 0 })
     }
 
     /// Runs of non-white-space characters (space, tab, newline).
-    static func wordCount(_ text: String) -> Int {
-        var count = 0
-        var inWord = false
-        for byte in text.utf8 {
-            let space = byte == 0x20 || byte == 0x0A || byte == 0x09 || byte == 0x0D
-            if !space && !inWord { count += 1 }
-            inWord = !space
-        }
-        return count
-    }
+    static func wordCount(_ text: String) -> Int { scanWords(text) { _ in } }
 
-    /// Lower-cased runs of ASCII letters and digits (any non-ASCII byte counts as a letter), as
-    /// UTF-8 bytes: byte-level work, because Character properties cost seconds on large files.
-    static func forEachWord(_ text: String, _ body: ([UInt8]) -> Void) {
-        var word = [UInt8]()
-        for byte in text.utf8 {
-            switch byte {
-            case 0x41...0x5A: word.append(byte + 0x20)
-            case 0x61...0x7A, 0x30...0x39, 0x80...: word.append(byte)
-            default:
-                if !word.isEmpty { body(word) }
-                word.removeAll(keepingCapacity: true)
+    /// One pass over the UTF-8 bytes: returns the number of white-space-separated words and
+    /// calls `vocabularyWord` with the FNV-1a hash of every lower-cased run of ASCII letters and
+    /// digits (a non-ASCII byte counts as a letter). Hashes rather than strings, so counting
+    /// distinct words allocates nothing per word; a collision among a few hundred thousand words
+    /// is a 1e-9 event.
+    static func scanWords(_ text: String, _ vocabularyWord: (UInt64) -> Void) -> Int {
+        let offsetBasis: UInt64 = 0xcbf29ce484222325, prime: UInt64 = 0x100000001b3
+        var text = text
+        return text.withUTF8 { bytes in
+            var count = 0, inWord = false
+            var hash = offsetBasis, inToken = false
+            for byte in bytes {
+                let space = byte == 0x20 || byte == 0x0A || byte == 0x09 || byte == 0x0D
+                if !space && !inWord { count += 1 }
+                inWord = !space
+                let folded: UInt8
+                switch byte {
+                case 0x41...0x5A: folded = byte | 0x20
+                case 0x61...0x7A, 0x30...0x39, 0x80...: folded = byte
+                default:
+                    if inToken { vocabularyWord(hash) }
+                    hash = offsetBasis
+                    inToken = false
+                    continue
+                }
+                hash = (hash ^ UInt64(folded)) &* prime
+                inToken = true
             }
+            if inToken { vocabularyWord(hash) }
+            return count
         }
-        if !word.isEmpty { body(word) }
     }
 
     /// Aligned lines for a terminal: one row per measure.

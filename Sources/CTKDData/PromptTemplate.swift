@@ -53,18 +53,31 @@ public struct PromptTemplate: Codable, Sendable, Equatable {
     /// The prompt for one record; `value(name)` returns a placeholder's text, or nil when the
     /// record lacks it (a `CTKDError` naming the field).
     public func render(_ value: (String) throws -> String?) throws -> String {
-        var out = ""
-        for part in try parts() {
-            switch part {
-            case .literal(let text): out += text
-            case .field(let name):
-                guard let text = try value(name) else {
-                    throw CTKDError("missing field (template \"\(self.name)\" needs it)", field: name)
+        try compiled().render(value)
+    }
+
+    /// The template parsed once, for rendering many records.
+    public func compiled() throws -> Compiled { Compiled(name: name, parts: try parts()) }
+
+    public struct Compiled: Sendable {
+        let name: String
+        let parts: [Part]
+
+        /// See `PromptTemplate.render`.
+        public func render(_ value: (String) throws -> String?) throws -> String {
+            var out = ""
+            for part in parts {
+                switch part {
+                case .literal(let text): out += text
+                case .field(let field):
+                    guard let text = try value(field) else {
+                        throw CTKDError("missing field (template \"\(name)\" needs it)", field: field)
+                    }
+                    out += text
                 }
-                out += text
             }
+            return out
         }
-        return out
     }
 
     /// The response as it is stored: the separator, then the answer without surrounding white
@@ -73,7 +86,7 @@ public struct PromptTemplate: Codable, Sendable, Equatable {
         responsePrefix.isEmpty ? answer : responsePrefix + answer.trimmingWhitespace()
     }
 
-    enum Part: Equatable {
+    enum Part: Equatable, Sendable {
         case literal(String)
         case field(String)
     }

@@ -11,6 +11,7 @@ struct DialogSumAdapter {
     var template: PromptTemplate
 
     func examples(from path: String) throws -> ImportResult {
+        let template = try self.template.compiled()
         var examples = [DatasetExample]()
         try JSONLines.forEachLine(in: path) { _, bytes in
             let record = try JSONRecord(JSONLines.parseLine(bytes))
@@ -23,7 +24,7 @@ struct DialogSumAdapter {
                 if name == "topic", record.value(at: "topic") == nil { return try record.string("topic1") }
                 return try record.string(name)
             }
-            examples.append(DatasetExample(id: id, prompt: prompt, response: template.response(first),
+            examples.append(DatasetExample(id: id, prompt: prompt, response: self.template.response(first),
                                            references: references, task: .summary))
         }
         return ImportResult(examples: examples, notes: [])

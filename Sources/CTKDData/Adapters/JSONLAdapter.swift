@@ -37,10 +37,11 @@ struct JSONLAdapter {
     var template: PromptTemplate
 
     func examples(from path: String) throws -> ImportResult {
+        let prompt = try template.compiled()
         var examples = [DatasetExample]()
         try JSONLines.forEachLine(in: path) { line, bytes in
             let record = try JSONRecord(JSONLines.parseLine(bytes))
-            let prompt = try template.render { name in
+            let text = try prompt.render { name in
                 try record.string(name == "prompt" ? fields.prompt : name)
             }
             let answer = try record.string(fields.response)
@@ -53,7 +54,7 @@ struct JSONLAdapter {
                 task = parsed
             }
             examples.append(DatasetExample(
-                id: try id(of: record, line: line), prompt: prompt,
+                id: try id(of: record, line: line), prompt: text,
                 response: answer.map(template.response), references: references, task: task))
         }
         return ImportResult(examples: examples, notes: [])

@@ -18,6 +18,7 @@ struct SQuADAdapter {
         } catch let error as DecodingError {
             throw JSONLines.describe(error).located(file: path)
         }
+        let prompt = try template.compiled()
         var examples = [DatasetExample]()
         var unanswerable = 0
         for article in file.data {
@@ -29,14 +30,14 @@ struct SQuADAdapter {
                     }
                     let fields = ["context": paragraph.context, "question": question.question.trimmingWhitespace(),
                                   "title": article.title ?? ""]
-                    let prompt: String
+                    let text: String
                     do {
-                        prompt = try template.render { fields[$0] }
+                        text = try prompt.render { fields[$0] }
                     } catch let error as CTKDError {
                         throw error.located(file: path)
                     }
                     examples.append(DatasetExample(
-                        id: question.id, prompt: prompt, response: template.response(first.text),
+                        id: question.id, prompt: text, response: template.response(first.text),
                         references: question.answers.map(\.text), task: .qa))
                 }
             }
