@@ -124,7 +124,7 @@ def train(model, encoded, steps, batch_size, lr, pad, loss_on, teacher=None, kd_
         loss.backward()
         torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
         opt.step()
-        if step % 100 == 0 or step == steps - 1:
+        if step % 50 == 0 or step == steps - 1:
             print(f"{log} step {step} loss {loss.item():.3f} ({time.time() - start:.0f}s)", flush=True)
     return time.time() - start
 
