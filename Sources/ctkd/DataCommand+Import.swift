@@ -25,7 +25,7 @@ extension CTKD.DataCommand {
         @Option(help: "The normalised JSON Lines file to write.")
         var out: String
 
-        @Option(help: "A template name or a template text with {field} placeholders (default: the format's).")
+        @Option(help: "A template name or a template text with {field} placeholders; \\n and \\t in it are a newline and a tab (default: the format's).")
         var template: String?
 
         @Option(help: "The separator written before every response (default: the template's; \" \" for qa and dialogue-summary).")
@@ -47,8 +47,30 @@ extension CTKD.DataCommand {
             if let sample, sample < 1 { throw ValidationError("--sample must be at least 1") }
         }
 
+        /// `\n`, `\t` and `\\` typed in a shell argument, as the characters they name.
+        static func unescape(_ text: String) -> String {
+            var out = ""
+            var escaped = false
+            for character in text {
+                if escaped {
+                    switch character {
+                    case "n": out.append("\n")
+                    case "t": out.append("\t")
+                    case "\\": out.append("\\")
+                    default: out += "\\" + String(character)
+                    }
+                    escaped = false
+                } else if character == "\\" {
+                    escaped = true
+                } else {
+                    out.append(character)
+                }
+            }
+            return escaped ? out + "\\" : out
+        }
+
         func run() throws {
-            var template = try template.map(PromptTemplate.resolve)
+            var template = try template.map { try PromptTemplate.resolve(Self.unescape($0)) }
             if let responsePrefix {
                 template = template ?? format.defaultTemplate
                 template?.responsePrefix = responsePrefix

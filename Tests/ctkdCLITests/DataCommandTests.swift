@@ -28,12 +28,13 @@ import Testing
         try AtomicFile.write(lines.joined(separator: "\n") + "\n", to: directory + "/in.jsonl")
         let result = try TestSupport.runCTKD([
             "data", "import", "--format", "jsonl", directory + "/in.jsonl", "--out", directory + "/out.jsonl",
-            "--id-field", "key", "--template", "Q: {q}\nA:", "--response-field", "a", "--references-field", "a",
+            "--id-field", "key", "--template", #"Q: {q}\nA:"#, "--response-field", "a", "--references-field", "a",
             "--task", "qa", "--sample", "5"])
         #expect(result.exitCode == 0, "\(result.stderr)")
         let out = try FileIO.readText(directory + "/out.jsonl").split(separator: "\n")
         #expect(out.count == 5)
-        #expect(out.allSatisfy { $0.contains("\"prompt\":\"Q: question") && $0.hasSuffix("\"task\":\"qa\"}") })
+        #expect(out.allSatisfy { $0.contains(#""prompt":"Q: question "#) && $0.contains(#"\nA:","response":" answer "#)
+                                 && $0.hasSuffix(#""task":"qa"}"#) })
     }
 
     @Test func splitWritesOneFilePerSplit() throws {
