@@ -81,7 +81,7 @@ import Testing
               prompt words          min 118, mean 150.6, max 301
               response words        min 1, mean 2.1, max 3
               references            min 3, mean 3.4, max 5
-              vocabulary            330 words
+              vocabulary            329 words
 
             """)
     }
