@@ -23,7 +23,8 @@ public struct DatasetStatistics: Codable, Sendable, Equatable {
     public var promptWords: Summary
     public var responseWords: Summary
     public var referencesPerExample: Summary
-    /// Distinct lower-cased words (runs of letters and digits) over prompts and responses.
+    /// Distinct lower-cased words over prompts and responses: runs of ASCII letters and digits, a
+    /// non-ASCII byte counting as a letter.
     public var vocabulary: Int
 
     public init(_ examples: [DatasetExample]) {
