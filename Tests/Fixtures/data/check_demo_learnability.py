@@ -99,7 +99,10 @@ def batch(encoded, indices, pad):
 
 
 def train(model, encoded, steps, batch_size, lr, pad, loss_on, teacher=None, kd_weight=1.0, seed=0, log=""):
+    """Trains and prints, every 50 steps, the loss and the accuracy of the first response token
+    on the batches drawn (mostly examples not seen before: a cheap learning curve)."""
     torch.manual_seed(seed)
+    hits, seen = 0, 0
     opt = torch.optim.AdamW(model.parameters(), lr=lr, weight_decay=0.0, betas=(0.9, 0.95))
     generator = torch.Generator().manual_seed(seed)
     start = time.time()
@@ -111,6 +114,11 @@ def train(model, encoded, steps, batch_size, lr, pad, loss_on, teacher=None, kd_
         ids, response_mask, any_mask = batch(encoded, indices, pad)
         logits = model(ids[:, :-1])
         targets = ids[:, 1:]
+        with torch.no_grad():
+            first = response_mask[:, :-1].float().argmax(1)  # the position predicting the first response token
+            rows = torch.arange(len(indices))
+            hits += int((logits[rows, first].argmax(-1) == targets[rows, first]).sum())
+            seen += len(indices)
         mask = (response_mask if loss_on == "response" else any_mask)[:, :-1]
         ce = F.cross_entropy(logits[mask], targets[mask])
         loss = ce
@@ -124,8 +132,10 @@ def train(model, encoded, steps, batch_size, lr, pad, loss_on, teacher=None, kd_
         loss.backward()
         torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
         opt.step()
-        if step % 50 == 0 or step == steps - 1:
-            print(f"{log} step {step} loss {loss.item():.3f} ({time.time() - start:.0f}s)", flush=True)
+        if (step + 1) % 50 == 0 or step == steps - 1:
+            print(f"{log} step {step + 1} loss {loss.item():.3f} first-token accuracy {100 * hits / max(1, seen):.1f}% "
+                  f"({time.time() - start:.0f}s)", flush=True)
+            hits, seen = 0, 0
     return time.time() - start
 
 
@@ -176,6 +186,10 @@ def main():
     ap.add_argument("--student-steps", type=int, default=600)
     ap.add_argument("--batch", type=int, default=16)
     ap.add_argument("--teacher-loss-on", choices=["all", "response"], default="all")
+    ap.add_argument("--teacher-lr", type=float, default=1e-3)
+    ap.add_argument("--teacher-size", default="4,256,8", help="layers,d_model,heads")
+    ap.add_argument("--student-size", default="2,128,4", help="layers,d_model,heads")
+    ap.add_argument("--student-lr", type=float, default=2e-3)
     ap.add_argument("--eval", type=int, default=200)
     ap.add_argument("--json")
     args = ap.parse_args()
@@ -190,15 +204,18 @@ def main():
     print(f"train {len(encoded)} examples, {tokens / len(encoded):.1f} tokens each, context {context}")
     results = {"tokens_per_example": tokens / len(encoded)}
 
-    teacher = GPT(tokenizer.get_vocab_size(), 4, 256, 8, context)
-    seconds = train(teacher, encoded, args.teacher_steps, args.batch, 1e-3, pad, args.teacher_loss_on, log="teacher")
+    layers, d_model, heads = map(int, args.teacher_size.split(","))
+    teacher = GPT(tokenizer.get_vocab_size(), layers, d_model, heads, context)
+    seconds = train(teacher, encoded, args.teacher_steps, args.batch, args.teacher_lr, pad, args.teacher_loss_on, log="teacher")
     results["teacher"] = {"seconds": seconds, **evaluate(teacher, tokenizer, test_set)}
     print("teacher", results["teacher"], flush=True)
     teacher.eval()
 
-    for name, kd in [("student_sft", None), ("student_kd", teacher)]:
-        student = GPT(tokenizer.get_vocab_size(), 2, 128, 4, context)
-        seconds = train(student, encoded, args.student_steps, args.batch, 2e-3, pad, "response", teacher=kd, log=name, seed=1)
+    for name, kd in [("student_sft", None), ("student_kd", teacher)] if args.student_steps > 0 else []:
+        layers, d_model, heads = map(int, args.student_size.split(","))
+        student = GPT(tokenizer.get_vocab_size(), layers, d_model, heads, context)
+        seconds = train(student, encoded, args.student_steps, args.batch, args.student_lr, pad, "response",
+                        teacher=kd, log=name, seed=1)
         results[name] = {"seconds": seconds, **evaluate(student, tokenizer, test_set)}
         print(name, results[name], flush=True)
     if args.json:
