@@ -21,6 +21,8 @@ struct CTKD: ParsableCommand {
             BenchLosses.self,
             Score.self,
             Report.self,
+            DataCommand.self,
+            PipelineCommand.self,
         ]
     )
 
