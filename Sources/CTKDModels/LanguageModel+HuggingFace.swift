@@ -8,9 +8,9 @@ extension LanguageModel {
     /// with the wrong shape, an unknown tensor or a missing one is an error naming it.
     ///
     ///     let model = try LanguageModel.load(directory: "models/smollm2-135m-instruct")
-    public static func load(directory: String) throws -> LanguageModel {
+    public static func load(directory: String, name: String = "model") throws -> LanguageModel {
         let (config, raw) = try ModelConfig.load(directory: directory)
-        let model = try LanguageModel(config: config)
+        let model = try LanguageModel(config: config, name: name)
         model.sourceConfig = raw
         let path = directory + "/model.safetensors"
         guard FileIO.exists(path) else {

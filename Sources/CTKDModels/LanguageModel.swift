@@ -29,11 +29,12 @@ public final class LanguageModel: @unchecked Sendable {
     var sourceConfig: [String: Any]?
 
     /// A model with zero weights; call `initializeWeights(seed:)` or load a checkpoint into it.
-    public init(config: ModelConfig) throws {
+    /// `name` names its parameter set in checkpoints that hold several models.
+    public init(config: ModelConfig, name: String = "model") throws {
         try config.validate()
         self.config = config
         layout = ModelLayout(config)
-        parameters = ParameterSet(name: "model", tensors: layout.tensors)
+        parameters = ParameterSet(name: name, tensors: layout.tensors)
         if config.usesRotaryPositions {
             rotary = RotaryTable(headSize: config.headSize, theta: config.ropeTheta, positions: config.contextLength)
         }
@@ -42,8 +43,8 @@ public final class LanguageModel: @unchecked Sendable {
     /// A new model with GPT-2's initialisation: matrices and embeddings N(0, σ²) with
     /// σ = `initializerRange`, the residual output projections σ/√(2L) (GPT-2 only, as in
     /// transformers), biases 0, norm weights 1.
-    public convenience init(config: ModelConfig, seed: UInt64) throws {
-        try self.init(config: config)
+    public convenience init(config: ModelConfig, seed: UInt64, name: String = "model") throws {
+        try self.init(config: config, name: name)
         initializeWeights(seed: seed)
     }
 

@@ -126,18 +126,25 @@ public final class SafetensorsFile: @unchecked Sendable {
 ///     writer.add("model.norm.weight", shape: [576], values: weights)
 ///     try writer.write(to: "out/model.safetensors", metadata: ["format": "pt"])
 public struct SafetensorsWriter {
-    private var tensors: [String: (shape: [Int], values: [Float])] = [:]
+    private enum Storage {
+        case owned([Float])
+        case borrowed(UnsafeBufferPointer<Float>)
+    }
+    private var tensors: [String: (shape: [Int], storage: Storage)] = [:]
 
     public init() {}
 
     public mutating func add(_ name: String, shape: [Int], values: [Float]) {
         precondition(shape.reduce(1, *) == values.count, "\(name): shape \(shape) does not match \(values.count) values")
         precondition(tensors[name] == nil, "duplicate tensor \(name)")
-        tensors[name] = (shape, values)
+        tensors[name] = (shape, .owned(values))
     }
 
-    public mutating func add(_ name: String, shape: [Int], values: UnsafeBufferPointer<Float>) {
-        add(name, shape: shape, values: Array(values))
+    /// Adds a tensor without copying it: `values` must stay valid and unchanged until `write`.
+    public mutating func add(_ name: String, shape: [Int], borrowing values: UnsafeBufferPointer<Float>) {
+        precondition(shape.reduce(1, *) == values.count, "\(name): shape \(shape) does not match \(values.count) values")
+        precondition(tensors[name] == nil, "duplicate tensor \(name)")
+        tensors[name] = (shape, .borrowed(values))
     }
 
     public func write(to path: String, metadata: [String: String] = [:]) throws {
@@ -146,7 +153,7 @@ public struct SafetensorsWriter {
         var offset = 0
         for name in names {
             let tensor = tensors[name]!
-            let bytes = tensor.values.count * 4
+            let bytes = tensor.shape.reduce(1, *) * 4
             header[name] = ["dtype": "F32", "shape": tensor.shape, "data_offsets": [offset, offset + bytes]] as [String: Any]
             offset += bytes
         }
@@ -158,7 +165,10 @@ public struct SafetensorsWriter {
         try withUnsafeBytes(of: &length) { try writer.write($0) }
         try writer.write(json)
         for name in names {
-            try tensors[name]!.values.withUnsafeBytes { try writer.write($0) }
+            switch tensors[name]!.storage {
+            case .owned(let values): try values.withUnsafeBytes { try writer.write($0) }
+            case .borrowed(let values): try writer.write(UnsafeRawBufferPointer(values))
+            }
         }
         try writer.commit()
     }
