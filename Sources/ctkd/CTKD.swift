@@ -17,6 +17,7 @@ struct CTKD: ParsableCommand {
             """,
         version: CTKDVersion.string,
         subcommands: [
+            Train.self, Generate.self, Model.self,
         ]
     )
 
