@@ -1,1 +1,0 @@
-// Tests for ctkdCLI arrive with the module's first capability.
