@@ -114,3 +114,53 @@ public enum Benchmark {
                 "decode_tokens_per_s": Double(B * (N - 1)) / decode]
     }
 }
+
+extension Benchmark {
+    /// Nanoseconds per element of the non-GEMM kernels, in CPU time of the calling thread (so the
+    /// figures hold on a busy machine); run with `CTKD_THREADS=1` so the kernels stay on it.
+    public static func kernels(count: Int = 1 << 21) -> [String: Double] {
+        var random = SeededRandom(seed: 3)
+        let input = FloatBuffer(count: count), output = FloatBuffer(count: count), gradient = FloatBuffer(count: count)
+        for i in 0..<count { input.pointer[i] = Float(random.nextGaussian()) }
+        func cpuTime() -> Double {
+            var spec = timespec()
+            clock_gettime(CLOCK_THREAD_CPUTIME_ID, &spec)
+            return Double(spec.tv_sec) + Double(spec.tv_nsec) * 1e-9
+        }
+        func time(_ body: () -> Void) -> Double {
+            body()
+            var best = Double.infinity
+            for _ in 0..<3 {
+                let start = cpuTime()
+                body()
+                best = min(best, cpuTime() - start)
+            }
+            return best / Double(count) * 1e9
+        }
+        let channels = 256, rows = count / channels
+        let weight = FloatBuffer(count: channels), bias = FloatBuffer(count: channels)
+        let mean = FloatBuffer(count: rows), rstd = FloatBuffer(count: rows)
+        weight.buffer.update(repeating: 1)
+        let targets = (0..<(count / 4096)).map { Int32($0 % 4096) }
+        let losses = FloatBuffer(count: count / 4096)
+        return BLAS.withThreadCount(1) {
+                [
+                    "gelu_forward": time { GELU.forward(out: output.pointer, inp: input.pointer, count: count) },
+                    "gelu_backward": time { GELU.backward(dinp: gradient.pointer, inp: input.pointer, dout: output.pointer, count: count) },
+                    "swiglu_forward": time { SwiGLU.forward(out: output.pointer, inp: input.pointer, rows: count / 512, hidden: 256) },
+                    "layernorm_forward": time {
+                        LayerNorm.forward(out: output.pointer, mean: mean.pointer, rstd: rstd.pointer, inp: input.pointer,
+                                          weight: weight.pointer, bias: bias.pointer, rows: rows, channels: channels, epsilon: 1e-5)
+                    },
+                    "softmax_row_256": time {
+                        for row in 0..<rows { Softmax.row(input.pointer + row * 256, output.pointer + row * 256, count: 256) }
+                    },
+                    "cross_entropy_4096": time {
+                        output.pointer.update(from: input.pointer, count: count)
+                        CrossEntropy.forwardBackward(losses: losses.pointer, logits: output.pointer, targets: targets,
+                                                     rows: count / 4096, vocabulary: 4096, gradientScale: 1)
+                    },
+                ]
+        }
+    }
+}

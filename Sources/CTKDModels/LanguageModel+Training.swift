@@ -158,10 +158,9 @@ extension LanguageModel {
         let (C, QKV, A, F, I) = (c.dim, c.qkvWidth, c.attentionWidth, c.fcWidth, c.ffnDim)
 
         // lm_head and final norm: d(final hidden) = dlogits · W (+ the caller's extra gradient).
-        d.norm.update(repeating: 0, count: N * C)
         Profiler.measure("lm_head.backward") {
             Linear.backward(dinp: d.norm, dweight: g.lmHead, dbias: nil, dout: logitsGradient, inp: acts.finalNormOut,
-                            weight: w.lmHead, rows: N, inChannels: C, outChannels: c.vocabularySize)
+                            weight: w.lmHead, rows: N, inChannels: C, outChannels: c.vocabularySize, overwriteInputGradient: true)
         }
         if let hiddenGradient { VectorMath.addScaled(hiddenGradient, d.norm, count: N * C) }
         d.residual.update(repeating: 0, count: N * C)
@@ -176,23 +175,20 @@ extension LanguageModel {
                 let (lw, lg, io) = (w.layer(l), g.layer(l), acts.layer(l))
                 // MLP branch: output = residualMid + Wproj · act(Wfc · norm2(residualMid))
                 Profiler.measure("projection.backward") {
-                    d.activation.update(repeating: 0, count: N * I)
                     Linear.backward(dinp: d.activation, dweight: lg.projectionWeight, dbias: lg.projectionBias,
                                     dout: d.residual, inp: io.activation, weight: lw.projectionWeight,
-                                    rows: N, inChannels: I, outChannels: C)
+                                    rows: N, inChannels: I, outChannels: C, overwriteInputGradient: true)
                 }
                 Profiler.measure("activation.backward") {
-                    d.fc.update(repeating: 0, count: N * F)
                     if c.architecture == .gpt2 {
-                        GELU.backward(dinp: d.fc, inp: io.fc, dout: d.activation, count: N * I)
+                        GELU.backward(dinp: d.fc, inp: io.fc, dout: d.activation, count: N * I, overwrite: true)
                     } else {
-                        SwiGLU.backward(dinp: d.fc, inp: io.fc, dout: d.activation, rows: N, hidden: I)
+                        SwiGLU.backward(dinp: d.fc, inp: io.fc, dout: d.activation, rows: N, hidden: I, overwrite: true)
                     }
                 }
                 Profiler.measure("fc.backward") {
-                    d.norm.update(repeating: 0, count: N * C)
                     Linear.backward(dinp: d.norm, dweight: lg.fcWeight, dbias: lg.fcBias, dout: d.fc, inp: io.norm2,
-                                    weight: lw.fcWeight, rows: N, inChannels: C, outChannels: F)
+                                    weight: lw.fcWeight, rows: N, inChannels: C, outChannels: F, overwriteInputGradient: true)
                 }
                 Profiler.measure("norm.backward") {
                     normBackward(dinp: d.residual, dweight: lg.norm2Weight, dbias: lg.norm2Bias, dout: d.norm,
@@ -200,10 +196,9 @@ extension LanguageModel {
                 }
                 // Attention branch: residualMid = input + Wo · attention(rope(Wqkv · norm1(input)))
                 Profiler.measure("attention_output.backward") {
-                    d.attention.update(repeating: 0, count: N * A)
                     Linear.backward(dinp: d.attention, dweight: lg.attentionOutputWeight, dbias: lg.attentionOutputBias,
                                     dout: d.residual, inp: io.attention, weight: lw.attentionOutputWeight,
-                                    rows: N, inChannels: A, outChannels: C)
+                                    rows: N, inChannels: A, outChannels: C, overwriteInputGradient: true)
                 }
                 Profiler.measure("attention.backward") {
                     d.qkv.update(repeating: 0, count: N * QKV)
@@ -217,9 +212,8 @@ extension LanguageModel {
                     }
                 }
                 Profiler.measure("qkv.backward") {
-                    d.norm.update(repeating: 0, count: N * C)
                     Linear.backward(dinp: d.norm, dweight: lg.qkvWeight, dbias: lg.qkvBias, dout: d.qkv, inp: io.norm1,
-                                    weight: lw.qkvWeight, rows: N, inChannels: C, outChannels: QKV)
+                                    weight: lw.qkvWeight, rows: N, inChannels: C, outChannels: QKV, overwriteInputGradient: true)
                 }
                 Profiler.measure("norm.backward") {
                     normBackward(dinp: d.residual, dweight: lg.norm1Weight, dbias: lg.norm1Bias, dout: d.norm,

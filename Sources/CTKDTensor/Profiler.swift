@@ -31,11 +31,23 @@ public enum Profiler {
         return Double(spec.tv_sec) + Double(spec.tv_nsec) * 1e-9
     }
 
+    /// With `CTKD_PROFILE_CLOCK=cpu`, sections measure the calling thread's CPU time instead of
+    /// wall time: with `CTKD_THREADS=1` that is the work itself, unaffected by a busy machine.
+    private static let measuresCPUTime = getenv("CTKD_PROFILE_CLOCK").map { String(cString: $0) == "cpu" } ?? false
+
+    @inline(__always)
+    static func sectionClock() -> Double {
+        guard measuresCPUTime else { return now() }
+        var spec = timespec()
+        clock_gettime(CLOCK_THREAD_CPUTIME_ID, &spec)
+        return Double(spec.tv_sec) + Double(spec.tv_nsec) * 1e-9
+    }
+
     @inline(__always)
     public static func measure<T>(_ name: String, _ body: () throws -> T) rethrows -> T {
         guard isEnabled else { return try body() }
-        let start = now()
-        defer { record(name, seconds: now() - start) }
+        let start = sectionClock()
+        defer { record(name, seconds: sectionClock() - start) }
         return try body()
     }
 

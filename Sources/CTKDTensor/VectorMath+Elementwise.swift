@@ -1,24 +1,24 @@
 /// Elementwise and reduction kernels on contiguous Float32 ranges, 8 lanes at a time.
 /// Inputs and outputs may alias exactly (same pointer), never partially.
 extension VectorMath {
-    @inline(__always)
+    @inlinable @inline(__always)
     public static func load(_ pointer: UnsafePointer<Float>, _ index: Int) -> Vector {
         UnsafeRawPointer(pointer + index).loadUnaligned(as: Vector.self)
     }
 
-    @inline(__always)
+    @inlinable @inline(__always)
     public static func store(_ value: Vector, _ pointer: UnsafeMutablePointer<Float>, _ index: Int) {
         UnsafeMutableRawPointer(pointer + index).storeBytes(of: value, as: Vector.self)
     }
 
     /// tanh on 8 lanes through `exp`: tanh(x) = 1 − 2 / (e^{2x} + 1); absolute error ~1e-7.
-    @inline(__always)
+    @inlinable @inline(__always)
     public static func tanh(_ x: Vector) -> Vector {
         1 - 2 / (exp(2 * x) + 1)
     }
 
     /// The logistic function 1 / (1 + e^{−x}) on 8 lanes.
-    @inline(__always)
+    @inlinable @inline(__always)
     public static func sigmoid(_ x: Vector) -> Vector {
         1 / (1 + exp(-x))
     }
@@ -65,7 +65,7 @@ extension VectorMath {
     }
 
     /// Σ a[i]·b[i], accumulated in 8 Float32 lanes.
-    @inline(__always)
+    @inlinable @inline(__always)
     public static func dot(_ a: UnsafePointer<Float>, _ b: UnsafePointer<Float>, count: Int) -> Float {
         var sum = Vector.zero
         var index = 0

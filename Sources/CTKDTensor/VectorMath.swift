@@ -5,31 +5,33 @@ public enum VectorMath {
 
     /// e^x for each lane; relative error below 2e-7 for x in [-87, 88], 0 below -87.5, and
     /// e^88 above 88 (callers take exp of values at most 0 after subtracting a maximum).
-    @inline(__always)
+    @inlinable @inline(__always)
     public static func exp(_ x: Vector) -> Vector {
-        let clamped = x.clamped(lowerBound: Vector(repeating: -87.5), upperBound: Vector(repeating: 88))
+        // Clamp with masks: `clamped(lowerBound:upperBound:)` and `pointwiseMin/Max` compile to
+        // per-lane calls (NaN handling) and cost 3× the whole polynomial.
+        let low = Vector(repeating: -87.5), high = Vector(repeating: 88)
+        let clamped = x.replacing(with: low, where: x .< low).replacing(with: high, where: x .> high)
         // Round x·log2(e) to the nearest integer n with the 1.5·2²³ trick: adding it leaves n in
         // the low mantissa bits, which also gives n as an integer without a slow conversion.
         let magic = Vector(repeating: 12_582_912)
-        let shifted = clamped * 1.442_695_04 + magic
+        let shifted = magic.addingProduct(clamped, Vector(repeating: 1.442_695_04))
         let n = shifted - magic
         // r = x − n·ln2 in two parts (Cody–Waite), so r is accurate even for large n.
-        var r = clamped - n * 0.693_145_75
-        r = r - n * 1.428_606_8e-6
-        var p = Vector(repeating: 1.0 / 720)
-        p = p * r + 1.0 / 120
-        p = p * r + 1.0 / 24
-        p = p * r + 1.0 / 6
-        p = p * r + 0.5
-        p = p * r + 1
-        p = p * r + 1
+        var r = clamped.addingProduct(n, Vector(repeating: -0.693_145_75))
+        r = r.addingProduct(n, Vector(repeating: -1.428_606_8e-6))
+        var p = Vector(repeating: 1.0 / 120).addingProduct(Vector(repeating: 1.0 / 720), r)
+        p = Vector(repeating: 1.0 / 24).addingProduct(p, r)
+        p = Vector(repeating: 1.0 / 6).addingProduct(p, r)
+        p = Vector(repeating: 0.5).addingProduct(p, r)
+        p = Vector(repeating: 1).addingProduct(p, r)
+        p = Vector(repeating: 1).addingProduct(p, r)
         let integerN = unsafeBitCast(shifted, to: SIMD8<Int32>.self) &- 0x4B40_0000
         let scale = unsafeBitCast((integerN &+ 127) &<< 23, to: Vector.self)
-        return (p * scale).replacing(with: 0, where: x .< -87.5)
+        return (p * scale).replacing(with: 0, where: x .< low)
     }
 
     /// e^x for one value, through the vector path (same rounding as the vector version).
-    @inline(__always)
+    @inlinable @inline(__always)
     public static func exp(_ x: Float) -> Float { exp(Vector(repeating: x))[0] }
 
     /// out[i] = e^(in[i] - shift), returns the sum of the outputs.
@@ -79,7 +81,8 @@ public enum VectorMath {
         var index = 0
         let raw = UnsafeRawPointer(input)
         while index + 8 <= count {
-            best = pointwiseMax(best, raw.loadUnaligned(fromByteOffset: index * 4, as: Vector.self))
+            let value = raw.loadUnaligned(fromByteOffset: index * 4, as: Vector.self)
+            best = best.replacing(with: value, where: value .> best)
             index += 8
         }
         var result = best.max()

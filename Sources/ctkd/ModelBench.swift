@@ -14,7 +14,7 @@ extension CTKD.Model {
         @OptionGroup var architecture: CTKD.NewModelOptions
         @Option(help: "Sequences for train and prefill (B).") var batchSize: Int = 8
         @Option(help: "Tokens per sequence (T).") var seqLen: Int = 256
-        @Option(help: "Comma-separated: train, prefill, decode.") var modes: String = "train,prefill,decode"
+        @Option(help: "Comma-separated: train, prefill, decode, kernels (ns/element; run with CTKD_THREADS=1).") var modes: String = "train,prefill,decode"
         @Option(help: "Timed steps.") var steps: Int = 10
         @Option(help: "Untimed warm-up steps.") var warmup: Int = 3
         @Option(help: "Sequences decoded together.") var decodeBatch: Int = 1
@@ -52,6 +52,7 @@ extension CTKD.Model {
             model.releaseActivations()
             try measure("prefill") { try Benchmark.prefill(model, settings) }
             try measure("decode") { try Benchmark.decode(model, settings) }
+            measure("kernels") { Benchmark.kernels() }
             let json = try JSONSerialization.data(withJSONObject: result, options: [.prettyPrinted, .sortedKeys])
             print(String(decoding: json, as: UTF8.self))
         }

@@ -25,9 +25,9 @@ public enum GELU {
         }
     }
 
-    /// Adds `dout · gelu'(inp)` into `dinp`.
+    /// Adds `dout · gelu'(inp)` into `dinp` (writes it with `overwrite`).
     public static func backward(dinp: UnsafeMutablePointer<Float>, inp: UnsafePointer<Float>,
-                                dout: UnsafePointer<Float>, count: Int) {
+                                dout: UnsafePointer<Float>, count: Int, overwrite: Bool = false) {
         let dinp = UncheckedPointer(dinp)
         @inline(__always) func derivative(_ x: VectorMath.Vector) -> VectorMath.Vector {
             let u = scale * (x + 0.044715 * x * x * x)
@@ -39,11 +39,12 @@ public enum GELU {
             var index = range.lowerBound
             while index + 8 <= range.upperBound {
                 let gradient = derivative(VectorMath.load(inp, index)) * VectorMath.load(dout, index)
-                VectorMath.store(VectorMath.load(dinp.pointer, index) + gradient, dinp.pointer, index)
+                VectorMath.store(overwrite ? gradient : VectorMath.load(dinp.pointer, index) + gradient, dinp.pointer, index)
                 index += 8
             }
             while index < range.upperBound {
-                dinp.pointer[index] += derivative(VectorMath.Vector(repeating: inp[index]))[0] * dout[index]
+                let gradient = derivative(VectorMath.Vector(repeating: inp[index]))[0] * dout[index]
+                dinp.pointer[index] = overwrite ? gradient : dinp.pointer[index] + gradient
                 index += 1
             }
         }

@@ -5,18 +5,25 @@ import CTKDTensor
 ///
 /// Shapes: `inp`, `out` (N, C); `rstd` (N) is saved for backward.
 public enum RMSNorm {
+    typealias V = VectorMath.Vector
+
     public static func forward(
         out: UnsafeMutablePointer<Float>, rstd: UnsafeMutablePointer<Float>,
         inp: UnsafePointer<Float>, weight: UnsafePointer<Float>, rows: Int, channels: Int, epsilon: Float
     ) {
         let (out, rstd) = (UncheckedPointer(out), UncheckedPointer(rstd))
+        let C = channels, vectorEnd = C & ~7
         Parallel.forEachChunk(rows, minimumChunk: 16) { range in
             for row in range {
-                let x = inp + row * channels
-                let y = out.pointer + row * channels
-                let meanSquare = VectorMath.dot(x, x, count: channels) / Float(channels)
-                let s = 1 / (meanSquare + epsilon).squareRoot()
-                for c in 0..<channels { y[c] = x[c] * s * weight[c] }
+                let x = inp + row * C
+                let y = out.pointer + row * C
+                let s = 1 / (VectorMath.dot(x, x, count: C) / Float(C) + epsilon).squareRoot()
+                var c = 0
+                while c < vectorEnd {
+                    VectorMath.store(VectorMath.load(x, c) * s * VectorMath.load(weight, c), y, c)
+                    c += 8
+                }
+                while c < C { y[c] = x[c] * s * weight[c]; c += 1 }
                 rstd.pointer[row] = s
             }
         }
@@ -29,22 +36,39 @@ public enum RMSNorm {
         rstd: UnsafePointer<Float>, rows: Int, channels: Int
     ) {
         let dinp = UncheckedPointer(dinp)
-        ParallelReduction.sumRows(rows, width: channels, into: dweight, minimumChunk: 16) { range, partial in
+        let C = channels, vectorEnd = C & ~7
+        ParallelReduction.sumRows(rows, width: C, into: dweight, minimumChunk: 16) { range, partial in
             for row in range {
-                let x = inp + row * channels
-                let dy = dout + row * channels
-                let dx = dinp.pointer + row * channels
+                let x = inp + row * C, dy = dout + row * C, dx = dinp.pointer + row * C
                 let s = rstd[row]
                 // dx = s · (dnorm − x̂ · mean(dnorm · x̂)), dnorm = dy · weight, x̂ = x · s
-                var meanDnormXhat: Float = 0
-                for c in 0..<channels {
+                var sum = V.zero
+                var c = 0
+                while c < vectorEnd {
+                    let xhat = VectorMath.load(x, c) * s
+                    let g = VectorMath.load(dy, c)
+                    sum = sum.addingProduct(VectorMath.load(weight, c) * g, xhat)
+                    VectorMath.store(VectorMath.load(partial, c).addingProduct(xhat, g), partial, c)
+                    c += 8
+                }
+                var meanDnormXhat = sum.sum()
+                while c < C {
                     let xhat = x[c] * s
                     meanDnormXhat += weight[c] * dy[c] * xhat
                     partial[c] += xhat * dy[c]
+                    c += 1
                 }
-                meanDnormXhat /= Float(channels)
-                for c in 0..<channels {
-                    dx[c] += s * (weight[c] * dy[c] - x[c] * s * meanDnormXhat)
+                meanDnormXhat /= Float(C)
+                let factor = s * s * meanDnormXhat  // dx = s·w·dy − x·s²·mean(dnorm·x̂)
+                c = 0
+                while c < vectorEnd {
+                    let term = VectorMath.load(weight, c) * VectorMath.load(dy, c) * s - VectorMath.load(x, c) * factor
+                    VectorMath.store(VectorMath.load(dx, c) + term, dx, c)
+                    c += 8
+                }
+                while c < C {
+                    dx[c] += s * weight[c] * dy[c] - x[c] * factor
+                    c += 1
                 }
             }
         }

@@ -28,9 +28,11 @@ public enum SwiGLU {
         }
     }
 
-    /// Adds into `dinp` (N, 2·I): d gate = dout · up · silu'(gate), d up = dout · silu(gate).
+    /// Adds into `dinp` (N, 2·I) (writes it with `overwrite`): d gate = dout · up · silu'(gate),
+    /// d up = dout · silu(gate).
     public static func backward(dinp: UnsafeMutablePointer<Float>, inp: UnsafePointer<Float>,
-                                dout: UnsafePointer<Float>, rows: Int, hidden: Int) {
+                                dout: UnsafePointer<Float>, rows: Int, hidden: Int, overwrite: Bool = false) {
+        let keep: Float = overwrite ? 0 : 1
         let dinp = UncheckedPointer(dinp)
         Parallel.forEachChunk(rows, minimumChunk: 8) { range in
             for row in range {
@@ -46,15 +48,15 @@ public enum SwiGLU {
                     let d = VectorMath.load(dy, index)
                     let silu = g * s
                     let siluDerivative = s * (1 + g * (1 - s))
-                    VectorMath.store(VectorMath.load(dgate, index) + d * VectorMath.load(up, index) * siluDerivative, dgate, index)
-                    VectorMath.store(VectorMath.load(dup, index) + d * silu, dup, index)
+                    VectorMath.store(VectorMath.load(dgate, index) * keep + d * VectorMath.load(up, index) * siluDerivative, dgate, index)
+                    VectorMath.store(VectorMath.load(dup, index) * keep + d * silu, dup, index)
                     index += 8
                 }
                 while index < hidden {
                     let g = gate[index]
                     let s = VectorMath.sigmoid(VectorMath.Vector(repeating: g))[0]
-                    dgate[index] += dy[index] * up[index] * s * (1 + g * (1 - s))
-                    dup[index] += dy[index] * g * s
+                    dgate[index] = dgate[index] * keep + dy[index] * up[index] * s * (1 + g * (1 - s))
+                    dup[index] = dup[index] * keep + dy[index] * g * s
                     index += 1
                 }
             }
