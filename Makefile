@@ -7,7 +7,7 @@ CTKD         = .build/release/ctkd
 VENV        ?= .venv-bench
 PYTHON       = $(VENV)/bin/python
 
-.PHONY: all deps build test bench bench-deps demo clean smollm2
+.PHONY: all deps build test bench bench-deps demo clean report-screenshot smollm2
 
 all: build
 
@@ -53,6 +53,19 @@ $(SMOLLM2)/model.safetensors:
 
 demo: build
 	$(CTKD) run pipelines/demo.yaml
+
+# Renders an HTML report (REPORT=…) to a PNG next to it with headless Chromium, installing
+# Debian's chromium with apt-get when it is missing.
+REPORT      ?= report.html
+REPORT_PNG  ?= $(basename $(REPORT)).png
+REPORT_SIZE ?= 1200,2600
+report-screenshot:
+	@command -v chromium >/dev/null 2>&1 || { \
+		if [ "$$(id -u)" -eq 0 ]; then sudo=""; else sudo="sudo"; fi; \
+		$$sudo apt-get update -qq && \
+		DEBIAN_FRONTEND=noninteractive $$sudo apt-get install -y -qq --no-install-recommends chromium; }
+	chromium --headless --no-sandbox --disable-gpu --hide-scrollbars --window-size=$(REPORT_SIZE) \
+		--screenshot=$(abspath $(REPORT_PNG)) file://$(abspath $(REPORT))
 
 clean:
 	rm -rf .build .build-* demo-out bench/work

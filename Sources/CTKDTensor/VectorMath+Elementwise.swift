@@ -11,6 +11,20 @@ extension VectorMath {
         UnsafeMutableRawPointer(pointer + index).storeBytes(of: value, as: Vector.self)
     }
 
+    /// The first `count` (< 8) values at `pointer`, zeros in the other lanes: loops run their last
+    /// partial block through the same vector code, keeping one (inlined) call site of `exp`.
+    @inlinable @inline(__always)
+    public static func loadPartial(_ pointer: UnsafePointer<Float>, _ index: Int, count: Int) -> Vector {
+        var value = Vector.zero
+        for lane in 0..<count { value[lane] = pointer[index + lane] }
+        return value
+    }
+
+    @inlinable @inline(__always)
+    public static func storePartial(_ value: Vector, _ pointer: UnsafeMutablePointer<Float>, _ index: Int, count: Int) {
+        for lane in 0..<count { pointer[index + lane] = value[lane] }
+    }
+
     /// tanh on 8 lanes through `exp`: tanh(x) = 1 − 2 / (e^{2x} + 1); absolute error ~1e-7.
     @inlinable @inline(__always)
     public static func tanh(_ x: Vector) -> Vector {

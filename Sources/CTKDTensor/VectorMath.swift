@@ -1,5 +1,18 @@
+#if canImport(Glibc)
+import Glibc
+#else
+import Darwin
+#endif
+
 /// Vectorised elementwise math. `exp` is a polynomial on 8 lanes at a time: libm's scalar `exp`
 /// caps a loop at ~5 ns per element, this runs at well under 1 ns (performance-notes.md).
+///
+/// `exp` is `@inlinable` so that loops in other modules inline it (`@inline(__always)` alone does
+/// not cross modules, and a call per 8 lanes costs more than the polynomial), and clamps and
+/// maxima use compare-and-blend (`replacing(with:where:)`): the standard library's generic
+/// `pointwiseMin`/`pointwiseMax` were not inlined across modules and ran as calls. Loops finish
+/// their last partial block with libm's `scalarExp`: the optimiser inlined only one call site of
+/// `exp` per function and called the others, and `exp(_: Float)` in a tail loop is a second site.
 public enum VectorMath {
     public typealias Vector = SIMD8<Float>
 
@@ -7,8 +20,6 @@ public enum VectorMath {
     /// e^88 above 88 (callers take exp of values at most 0 after subtracting a maximum).
     @inlinable @inline(__always)
     public static func exp(_ x: Vector) -> Vector {
-        // Clamp with masks: `clamped(lowerBound:upperBound:)` and `pointwiseMin/Max` compile to
-        // per-lane calls (NaN handling) and cost 3× the whole polynomial.
         let low = Vector(repeating: -87.5), high = Vector(repeating: 88)
         let clamped = x.replacing(with: low, where: x .< low).replacing(with: high, where: x .> high)
         // Round x·log2(e) to the nearest integer n with the 1.5·2²³ trick: adding it leaves n in
@@ -50,7 +61,7 @@ public enum VectorMath {
         }
         var total = sum.sum()
         while index < count {
-            let value = exp(input[index] - shift)
+            let value = scalarExp(input[index] - shift)
             output[index] = value
             total += value
             index += 1
@@ -69,10 +80,21 @@ public enum VectorMath {
         }
         var total = sum.sum()
         while index < count {
-            total += exp(input[index] - shift)
+            total += scalarExp(input[index] - shift)
             index += 1
         }
         return total
+    }
+
+    /// e^x from libm, for the < 8 elements after a loop's last full block: a loop that used the
+    /// vector `exp` there too would have it called instead of inlined.
+    @inlinable @inline(__always)
+    public static func scalarExp(_ x: Float) -> Float {
+        #if canImport(Glibc)
+        Glibc.expf(x)
+        #else
+        Darwin.expf(x)
+        #endif
     }
 
     /// The largest element (−infinity for an empty range).

@@ -17,7 +17,13 @@ struct CTKD: ParsableCommand {
             """,
         version: CTKDVersion.string,
         subcommands: [
-            Train.self, Generate.self, Model.self,
+            TokenizerCommand.self,
+            BenchLosses.self,
+            Score.self,
+            Report.self,
+            Train.self,
+            Generate.self,
+            Model.self,
         ]
     )
 

@@ -105,7 +105,9 @@ public enum FileIO {
 /// UTF-8 well-formedness as Unicode 15 §3.9 table 3-7 defines it (no overlongs, no surrogates).
 public enum UTF8Validation {
     /// The length of the valid sequence starting at `index`, or 0 if the bytes there are invalid.
-    public static func sequenceLength(_ bytes: [UInt8], at index: Int) -> Int {
+    @inlinable
+    public static func sequenceLength<Bytes: RandomAccessCollection<UInt8>>(_ bytes: Bytes, at index: Int) -> Int
+        where Bytes.Index == Int {
         let lead = bytes[index]
         func continuation(_ offset: Int, _ range: ClosedRange<UInt8> = 0x80...0xBF) -> Bool {
             index + offset < bytes.count && range.contains(bytes[index + offset])

@@ -4,7 +4,10 @@ import CTKDTensor
 /// Llama's gated MLP activation: `out = silu(gate) · up`, silu(x) = x·σ(x).
 ///
 /// Shapes: `inp` (N, 2·I) holding [gate | up] per row (the fused gate/up projection), `out` (N, I).
+/// Partial blocks go through padded vectors (one inlined call site of `sigmoid` per loop).
 public enum SwiGLU {
+    typealias V = VectorMath.Vector
+
     public static func forward(out: UnsafeMutablePointer<Float>, inp: UnsafePointer<Float>,
                                rows: Int, hidden: Int) {
         let out = UncheckedPointer(out)
@@ -14,15 +17,14 @@ public enum SwiGLU {
                 let up = gate + hidden
                 let y = out.pointer + row * hidden
                 var index = 0
-                while index + 8 <= hidden {
-                    let g = VectorMath.load(gate, index)
-                    VectorMath.store(g * VectorMath.sigmoid(g) * VectorMath.load(up, index), y, index)
-                    index += 8
-                }
                 while index < hidden {
-                    let g = gate[index]
-                    y[index] = g * VectorMath.sigmoid(VectorMath.Vector(repeating: g))[0] * up[index]
-                    index += 1
+                    let lanes = min(8, hidden - index)
+                    let full = lanes == 8
+                    let g = full ? VectorMath.load(gate, index) : VectorMath.loadPartial(gate, index, count: lanes)
+                    let u = full ? VectorMath.load(up, index) : VectorMath.loadPartial(up, index, count: lanes)
+                    let value = g * VectorMath.sigmoid(g) * u
+                    if full { VectorMath.store(value, y, index) } else { VectorMath.storePartial(value, y, index, count: lanes) }
+                    index += 8
                 }
             }
         }
@@ -42,22 +44,19 @@ public enum SwiGLU {
                 let dup = dgate + hidden
                 let dy = dout + row * hidden
                 var index = 0
-                while index + 8 <= hidden {
-                    let g = VectorMath.load(gate, index)
-                    let s = VectorMath.sigmoid(g)
-                    let d = VectorMath.load(dy, index)
-                    let silu = g * s
-                    let siluDerivative = s * (1 + g * (1 - s))
-                    VectorMath.store(VectorMath.load(dgate, index) * keep + d * VectorMath.load(up, index) * siluDerivative, dgate, index)
-                    VectorMath.store(VectorMath.load(dup, index) * keep + d * silu, dup, index)
-                    index += 8
-                }
                 while index < hidden {
-                    let g = gate[index]
-                    let s = VectorMath.sigmoid(VectorMath.Vector(repeating: g))[0]
-                    dgate[index] = dgate[index] * keep + dy[index] * up[index] * s * (1 + g * (1 - s))
-                    dup[index] = dup[index] * keep + dy[index] * g * s
-                    index += 1
+                    let lanes = min(8, hidden - index)
+                    let full = lanes == 8
+                    func load(_ p: UnsafePointer<Float>) -> V { full ? VectorMath.load(p, index) : VectorMath.loadPartial(p, index, count: lanes) }
+                    func store(_ v: V, _ p: UnsafeMutablePointer<Float>) {
+                        if full { VectorMath.store(v, p, index) } else { VectorMath.storePartial(v, p, index, count: lanes) }
+                    }
+                    let g = load(gate), u = load(up), d = load(dy)
+                    let s = VectorMath.sigmoid(g)
+                    let siluDerivative = s * (1 + g * (1 - s))
+                    store(load(dgate) * keep + d * u * siluDerivative, dgate)
+                    store(load(dup) * keep + d * g * s, dup)
+                    index += 8
                 }
             }
         }

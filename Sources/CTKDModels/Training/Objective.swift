@@ -32,21 +32,47 @@ public struct LossTerms: Sendable, Equatable {
     }
 }
 
+/// What a step's mean is taken over, summed across micro-batches and (data-parallel) ranks: a
+/// count of target tokens for cross-entropy, several counts for a distillation objective.
+public protocol StepNormalizer: Sendable {
+    static var zero: Self { get }
+    static func + (lhs: Self, rhs: Self) -> Self
+    /// The numbers a data-parallel reducer sums across ranks, and back.
+    var components: [Double] { get }
+    init(components: [Double])
+}
+
+extension Double: StepNormalizer {
+    public var components: [Double] { [self] }
+    public init(components: [Double]) { self = components[0] }
+}
+
 /// The loss of a training step, computed outside the model from its outputs.
 ///
 /// The trainer calls, per micro-batch: `model.forward`, then `lossAndGradient`, which writes
 /// d loss/d logits into `pass.logits` (in place) and, if `usesHiddenGradient`, d loss/d hidden
-/// into `hiddenGradient`, both already divided by `normalizer` (the step's total weight). Extra
-/// trainable parameters (a byte-decoder head) add their own gradients here.
+/// into `hiddenGradient`, both for the mean over the step's whole `normalizer` (all micro-batches
+/// and ranks), and returns unnormalised sums. Extra trainable parameters (a byte-decoder head) add
+/// their own gradients here.
 public protocol TrainingObjective {
     associatedtype Batch
+    associatedtype Normalizer: StepNormalizer = Double
     func tokens(of batch: Batch) -> TokenBatch
-    /// The micro-batch's weight in the step's mean (e.g. its number of counted targets).
-    func weight(of batch: Batch) -> Double
+    /// This micro-batch's share of the step's normalizer (e.g. its number of counted targets).
+    func normalizer(of batch: Batch) -> Normalizer
     var usesHiddenGradient: Bool { get }
-    /// Returns unnormalised sums over the micro-batch.
+    /// Returns the micro-batch's loss sums: `total` and one entry per named term.
     func lossAndGradient(pass: ForwardPass, batch: Batch, hiddenGradient: UnsafeMutableBufferPointer<Float>?,
-                         normalizer: Double) throws -> LossTerms
+                         normalizer: Normalizer) throws -> LossTerms
+    /// The step's means from its summed loss terms (what the metrics log shows).
+    func means(of sums: LossTerms, normalizer: Normalizer) -> LossTerms
+}
+
+extension TrainingObjective where Normalizer == Double {
+    public func means(of sums: LossTerms, normalizer: Double) -> LossTerms {
+        let scale = 1 / max(normalizer, 1)
+        return LossTerms(total: sums.total * scale, terms: sums.terms.mapValues { $0 * scale })
+    }
 }
 
 /// Next-token cross-entropy on the counted targets: causal-LM pretraining and supervised
@@ -55,7 +81,7 @@ public struct CrossEntropyObjective: TrainingObjective {
     public init() {}
 
     public func tokens(of batch: TokenBatch) -> TokenBatch { batch }
-    public func weight(of batch: TokenBatch) -> Double { Double(batch.countedTargets) }
+    public func normalizer(of batch: TokenBatch) -> Double { Double(batch.countedTargets) }
     public var usesHiddenGradient: Bool { false }
 
     public func lossAndGradient(pass: ForwardPass, batch: TokenBatch, hiddenGradient: UnsafeMutableBufferPointer<Float>?,

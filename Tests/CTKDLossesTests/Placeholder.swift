@@ -1,1 +1,0 @@
-// Tests for CTKDLosses arrive with the module's first capability.

@@ -1,1 +1,0 @@
-// Tests for CTKDMetrics arrive with the module's first capability.

@@ -1,1 +1,0 @@
-// Tests for CTKDStages arrive with the module's first capability.

@@ -1,1 +1,0 @@
-// Tests for CTKDTokenizers arrive with the module's first capability.
