@@ -23,6 +23,9 @@ struct CTKD: ParsableCommand {
             Report.self,
             DataCommand.self,
             PipelineCommand.self,
+            Train.self,
+            Generate.self,
+            Model.self,
         ]
     )
 
