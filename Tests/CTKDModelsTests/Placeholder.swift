@@ -1,1 +1,0 @@
-// Tests for CTKDModels arrive with the module's first capability.
