@@ -5,7 +5,7 @@ extension Tokenizer {
     /// Loads a tokenizer.json file. Errors name the file and the field.
     public convenience init(contentsOf path: String) throws {
         do {
-            try self.init(json: try JSONParser.parse(try FileIO.read(path)))
+            try self.init(json: try JSONValue(parsing: try FileIO.read(path)))
         } catch let error as CTKDError {
             throw error.located(file: path)
         }
@@ -122,7 +122,7 @@ extension Tokenizer {
     /// ByteLevel pre-tokenizer (no prefix space) and decoder, no post-processor.
     public static func gpt2(encoderPath: String, mergesPath: String) throws -> Tokenizer {
         let encoder: JSONValue
-        do { encoder = try JSONParser.parse(try FileIO.read(encoderPath)) } catch let e as CTKDError { throw e.located(file: encoderPath) }
+        do { encoder = try JSONValue(parsing: try FileIO.read(encoderPath)) } catch let e as CTKDError { throw e.located(file: encoderPath) }
         guard encoder.objectValue != nil else { throw CTKDError("expected an object of token → id", file: encoderPath) }
         var merges: [JSONValue] = []
         let lines = try FileIO.readText(mergesPath).split(separator: "\n", omittingEmptySubsequences: false)

@@ -133,7 +133,7 @@ extension CTKD.TokenizerCommand {
             let writer = try output.map { try AtomicFileWriter(path: $0) }
             var out: [UInt8] = []
             try JSONLines.forEachLine(in: input) { _, bytes in
-                let value = try JSONParser.parse(Array(bytes))
+                let value = try JSONValue(parsing: Array(bytes))
                 guard let list = (value["ids"] ?? value).arrayValue else {
                     throw CTKDError("expected {\"ids\": [...]} or a list of ids", field: "ids")
                 }

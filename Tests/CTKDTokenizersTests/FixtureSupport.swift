@@ -35,7 +35,7 @@ enum Fixtures {
     /// The lines of a .jsonl fixture, parsed.
     static func jsonLines(_ relative: String) throws -> [JSONValue] {
         let bytes = try FileIO.read(TestSupport.fixture(relative))
-        return try bytes.split(separator: 0x0A).map { try JSONParser.parse(Array($0)) }
+        return try bytes.split(separator: 0x0A).map { try JSONValue(parsing: Array($0)) }
     }
 
     static func ints(_ value: JSONValue?) -> [Int] { (value?.arrayValue ?? []).map { $0.intValue! } }

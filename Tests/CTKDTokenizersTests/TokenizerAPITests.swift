@@ -86,8 +86,8 @@ import Testing
 
     @Test func jsonParserRoundTrips() throws {
         let text = #"{"a": [1, -2.5, true, null, "x\"\u00e9\ud83d\ude00\n"], "b": {}}"#
-        let value = try JSONParser.parse(Array(text.utf8))
+        let value = try JSONValue(parsing: Array(text.utf8))
         #expect(value["a"]?.arrayValue?[4].stringValue == "x\"é😀\n")
-        #expect(try JSONParser.parse(JSONWriter.serialize(value)) == value)
+        #expect(try JSONValue(parsing: JSONWriter.serialize(value)) == value)
     }
 }

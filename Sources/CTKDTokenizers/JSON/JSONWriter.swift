@@ -1,3 +1,5 @@
+import CTKDCore
+
 /// Serialises a `JSONValue` the way HF `tokenizers` writes tokenizer.json: compact, keys in
 /// the order given, non-ASCII text as UTF-8 (not `\u` escapes).
 public enum JSONWriter {
@@ -18,7 +20,7 @@ public enum JSONWriter {
             } else {
                 out.append(contentsOf: "\(n)".utf8)
             }
-        case .string(let s): writeString(s, into: &out)
+        case .string(let s): JSONText.quote(s, into: &out)
         case .array(let elements):
             out.append(UInt8(ascii: "["))
             for (i, element) in elements.enumerated() {
@@ -30,29 +32,11 @@ public enum JSONWriter {
             out.append(UInt8(ascii: "{"))
             for (i, member) in members.enumerated() {
                 if i > 0 { out.append(UInt8(ascii: ",")) }
-                writeString(member.key, into: &out)
+                JSONText.quote(member.key, into: &out)
                 out.append(UInt8(ascii: ":"))
                 write(member.value, into: &out)
             }
             out.append(UInt8(ascii: "}"))
         }
-    }
-
-    static func writeString(_ s: String, into out: inout [UInt8]) {
-        out.append(UInt8(ascii: "\""))
-        for b in s.utf8 {
-            switch b {
-            case 0x22: out.append(contentsOf: [0x5C, 0x22])
-            case 0x5C: out.append(contentsOf: [0x5C, 0x5C])
-            case 0x0A: out.append(contentsOf: [0x5C, UInt8(ascii: "n")])
-            case 0x0D: out.append(contentsOf: [0x5C, UInt8(ascii: "r")])
-            case 0x09: out.append(contentsOf: [0x5C, UInt8(ascii: "t")])
-            case 0..<0x20:
-                let hex = Array("0123456789abcdef".utf8)
-                out.append(contentsOf: [0x5C, UInt8(ascii: "u"), 0x30, 0x30, hex[Int(b >> 4)], hex[Int(b & 15)]])
-            default: out.append(b)
-            }
-        }
-        out.append(UInt8(ascii: "\""))
     }
 }

@@ -24,7 +24,7 @@ public enum TrainingRecipe: String, Sendable, CaseIterable {
 
     /// tokenizer.json's pipeline parts, as HF writes them for this recipe.
     var pipelineJSON: Tokenizer.PipelineJSON {
-        func parse(_ s: String) -> JSONValue { try! JSONParser.parse(Array(s.utf8)) }
+        func parse(_ s: String) -> JSONValue { try! JSONValue(parsing: Array(s.utf8)) }
         let byteLevelDecoder = parse(#"{"type":"ByteLevel","add_prefix_space":true,"trim_offsets":true,"use_regex":true}"#)
         switch self {
         case .byteLevel:
