@@ -26,6 +26,7 @@ struct CTKD: ParsableCommand {
             PipelineCommand.self,
             Train.self,
             Generate.self,
+            Eval.self,
             Model.self,
         ]
     )
