@@ -24,6 +24,7 @@ struct CTKD: ParsableCommand {
             Report.self,
             DataCommand.self,
             PipelineCommand.self,
+            Run.self,
             Train.self,
             Generate.self,
             Eval.self,

@@ -10,6 +10,8 @@ public struct EvaluationOptions: Sendable {
         case squad
         /// ROUGE-1/2/L/Lsum for every example.
         case rouge
+        /// Both for every example.
+        case all
     }
 
     /// A Hugging Face model directory.

@@ -19,6 +19,7 @@ struct EvaluationScoring {
         switch options.metrics {
         case .squad: return [Group(name: "all", metrics: MetricSet(groups: [.squad]), members: Array(examples.indices))]
         case .rouge: return [Group(name: "all", metrics: MetricSet(groups: [.rouge]), members: Array(examples.indices))]
+        case .all: return [Group(name: "all", metrics: MetricSet(groups: [.squad, .rouge]), members: Array(examples.indices))]
         case .auto:
             // In a fixed order, so files and reports do not depend on which task comes first.
             let kinds: [(DatasetTask?, String, [MetricGroup])] = [(.qa, "qa", [.squad]), (.summary, "summary", [.rouge]),
