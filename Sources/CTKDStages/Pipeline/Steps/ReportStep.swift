@@ -31,9 +31,11 @@ struct ReportStep: PipelineStep {
                                                   notes: trainedBy.map { notes(stepDirectory: $0.path) } ?? [:]))
                 }
                 let name = evaluations.count == 1 && groups.count == 1 ? "" : "\(evaluation.name) · \(group)"
+                // The paired comparisons resample as the evaluation's intervals did.
+                let bootstrap = try students.first?.corpusScores.map { try CorpusScores.load($0).options } ?? BootstrapOptions()
                 let configuration = ReportConfiguration(
                     title: name.isEmpty ? title : "\(title) — \(name)", students: students,
-                    baseline: students.contains { $0.name == baseline } ? baseline : nil)
+                    baseline: students.contains { $0.name == baseline } ? baseline : nil, bootstrap: bootstrap)
                 sections.append((name, try Report(configuration)))
             }
         }
@@ -70,7 +72,7 @@ struct ReportStep: PipelineStep {
         return result
     }
 
-    /// What the students table shows about a trained model: its loss, size and steps, from the
+    /// What the students table shows about a trained model: its loss and size, from the
     /// settings its step recorded.
     private func notes(stepDirectory: String) -> [String: String] {
         guard let data = try? FileIO.read(stepDirectory + "/" + StepRecord.completeFile),
@@ -82,7 +84,6 @@ struct ReportStep: PipelineStep {
         if let layers = value("model.layers"), let width = value("model.d_model") {
             notes["model"] = "\(layers) × \(width)"
         }
-        notes["steps"] = value("training.steps")
         return notes.compactMapValues { $0 }
     }
 }
