@@ -24,8 +24,10 @@ struct CTKD: ParsableCommand {
             Report.self,
             DataCommand.self,
             PipelineCommand.self,
+            Run.self,
             Train.self,
             Generate.self,
+            Eval.self,
             Model.self,
         ]
     )
