@@ -17,6 +17,8 @@ extension CTKD {
         enum BeamMode: String, ExpressibleByArgument, CaseIterable { case beam, singlePass = "single-pass" }
         enum Responses: String, ExpressibleByArgument, CaseIterable { case data, teacher }
 
+        @Option(help: "Teacher: a Hugging Face model directory (config.json + model.safetensors).") var model: String?
+        @Option(help: "The teacher's tokenizer.json (default: MODEL/tokenizer.json).") var tokenizer: String?
         @Option(help: "Input JSON Lines: {\"id\", \"prompt\", \"response\"}.") var data: String
         @Option(help: "Cache directory to write (created if missing).") var out: String
         @Option(name: .customLong("top-k"), help: "Top-k entries per position.") var topK = 64
@@ -35,8 +37,8 @@ extension CTKD {
         @Option(help: "Generation temperature (0: greedy).") var temperature = 0.0
         @Option(name: .customLong("toy-teacher"), help: ArgumentHelp("english:SEED — a built-in toy teacher (tests, demos).", visibility: .hidden))
         var toyTeacher: String?
-        @Option(name: .customLong("toy-delay-ms"), help: ArgumentHelp("Sleep per prefill (kill/resume tests).", visibility: .hidden))
-        var toyDelayMilliseconds = 0
+        @Option(name: .customLong("delay-ms"), help: ArgumentHelp("Sleep per prefill (kill/resume tests).", visibility: .hidden))
+        var delayMilliseconds = 0
 
         func validate() throws {
             guard topK >= 1 else { throw ValidationError("--top-k must be at least 1") }
@@ -45,18 +47,12 @@ extension CTKD {
             guard batchSize >= 1 else { throw ValidationError("--batch-size must be at least 1") }
             guard beamThreshold >= 0 && beamThreshold < 1 else { throw ValidationError("--beam-threshold must be in [0, 1)") }
             guard promptTemplate.contains("{prompt}") else { throw ValidationError("--prompt-template must contain {prompt}") }
+            guard (model == nil) != (toyTeacher == nil) else { throw ValidationError("give the teacher with --model DIR") }
         }
 
         func run() throws {
-            guard let toyTeacher else {
-                throw CTKDError("no teacher given: the model engine is not wired into `ctkd teach` yet (docs/cache.md, \"Wiring a model\")", field: "--model")
-            }
-            let parts = toyTeacher.split(separator: ":")
-            guard parts.count == 2, parts[0] == "english", let seed = UInt64(parts[1]) else {
-                throw CTKDError("expected english:SEED", field: "--toy-teacher")
-            }
-            let teacher = ToyTeacher.english(seed: seed)
-            teacher.prefillDelayMilliseconds = toyDelayMilliseconds
+            var (teacher, teacherTokenizer) = try makeTeacher()
+            if delayMilliseconds > 0 { teacher = DelayedTeacher(teacher, milliseconds: delayMilliseconds) }
             var configuration = TeachConfiguration(dataPath: data, outputDirectory: out)
             configuration.topK = topK
             configuration.sampledCount = sampled
@@ -71,9 +67,48 @@ extension CTKD {
             configuration.responses = responses == .data ? .data : .teacher
             configuration.generation = .init(maxNewTokens: maxNewTokens, temperature: temperature, seed: seed)
             StopSignal.install()
-            let summary = try TeachStage.run(configuration, teacher: teacher, tokenizer: ToyTokenizer(teacher: teacher))
+            let summary = try TeachStage.run(configuration, teacher: teacher, tokenizer: teacherTokenizer)
             print("wrote \(summary.examplesWritten) examples (\(summary.positionsWritten) positions), "
                   + "\(summary.examplesSkipped) already in the cache; shard \(configuration.shard) complete")
+            print(String(format: "time: %.3f s in all, %.3f s teacher prefill, %.3f s byte distributions",
+                         summary.seconds, summary.prefillSeconds, summary.byteDistributionSeconds))
+        }
+
+        /// The engine over `--model` with its tokenizer, or the built-in toy teacher (tests).
+        func makeTeacher() throws -> (any TeacherModel, any TeacherTokenizer) {
+            if let model {
+                let tokenizerPath = tokenizer ?? model + "/tokenizer.json"
+                guard FileIO.exists(tokenizerPath) else {
+                    throw CTKDError("no tokenizer.json; give the teacher's tokenizer with --tokenizer", file: tokenizerPath)
+                }
+                return (try EngineTeacher(directory: model), try HuggingFaceTeacherTokenizer(path: tokenizerPath))
+            }
+            let parts = (toyTeacher ?? "").split(separator: ":")
+            guard parts.count == 2, parts[0] == "english", let seed = UInt64(parts[1]) else {
+                throw CTKDError("expected english:SEED", field: "--toy-teacher")
+            }
+            let teacher = ToyTeacher.english(seed: seed)
+            return (teacher, ToyTokenizer(teacher: teacher))
         }
     }
 }
+
+/// A teacher that sleeps before each prefill, so that kill/resume tests land mid-run (`--delay-ms`).
+final class DelayedTeacher: TeacherModel {
+    let teacher: any TeacherModel
+    let milliseconds: Int
+    init(_ teacher: any TeacherModel, milliseconds: Int) {
+        self.teacher = teacher
+        self.milliseconds = milliseconds
+    }
+    var vocabularySize: Int { teacher.vocabularySize }
+    var identity: TeacherIdentity { teacher.identity }
+    func prefill(_ sequences: [TeacherSequence]) throws -> any TeacherPrefill {
+        usleep(UInt32(milliseconds * 1000))
+        return try teacher.prefill(sequences)
+    }
+}
+
+#if canImport(Glibc)
+import Glibc
+#endif

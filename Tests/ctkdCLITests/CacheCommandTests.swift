@@ -41,7 +41,7 @@ import CTKDTestSupport
         var random = SeededRandom(seed: 99)
         var kills = 0
         while true {
-            let process = try TestSupport.startCTKD(CacheCommandTests.teach(data, resumed, ["--toy-delay-ms", "40"]))
+            let process = try TestSupport.startCTKD(CacheCommandTests.teach(data, resumed, ["--delay-ms", "40"]))
             if kills < 12 {
                 usleep(UInt32(20_000 + random.nextInt(below: 180_000)))
                 process.kill(signal: SIGKILL)

