@@ -3,7 +3,7 @@ import CTKDTensor
 
 /// "The first `prefixLength` tokens of the sequence in cache slot `slot`, then `tokens`": a
 /// continuation evaluated against a shared prefilled prefix without copying or changing it.
-public struct BranchRequest: Sendable, Equatable {
+public struct SlotBranch: Sendable, Equatable {
     public var slot: Int
     public var prefixLength: Int
     public var tokens: [Int32]
@@ -42,7 +42,7 @@ extension LanguageModel {
     /// once per key/value head, i.e. O(prefixLength · K · D) memory traffic per request, shared by
     /// the H/K query heads of a group; the lm_head runs once per request. Requests for the
     /// distribution right after the prefix itself (no extra tokens) are rows of `prefillLogProbs`.
-    public func branchLogProbs(_ requests: [BranchRequest], cache: KVCache) throws -> InferenceOutput {
+    public func branchLogProbs(_ requests: [SlotBranch], cache: KVCache) throws -> InferenceOutput {
         let segments = requests.map {
             InferenceSegment(slot: $0.slot, start: $0.prefixLength, tokens: $0.tokens, appendsToCache: false, outputs: .last)
         }

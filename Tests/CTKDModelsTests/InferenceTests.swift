@@ -59,11 +59,11 @@ import CTKDTestSupport
         #expect(maxAbsDifference(prefill.row(prefill.rows[1].lowerBound + 5), expected) < 1e-4)
 
         let requests = [
-            BranchRequest(slot: 0, prefixLength: 4, tokens: [3]),
-            BranchRequest(slot: 0, prefixLength: 4, tokens: [3, 9, 1]),
-            BranchRequest(slot: 0, prefixLength: 17, tokens: [60, 2]),
-            BranchRequest(slot: 1, prefixLength: 0, tokens: [5, 6]),
-            BranchRequest(slot: 1, prefixLength: 9, tokens: [11]),
+            SlotBranch(slot: 0, prefixLength: 4, tokens: [3]),
+            SlotBranch(slot: 0, prefixLength: 4, tokens: [3, 9, 1]),
+            SlotBranch(slot: 0, prefixLength: 17, tokens: [60, 2]),
+            SlotBranch(slot: 1, prefixLength: 0, tokens: [5, 6]),
+            SlotBranch(slot: 1, prefixLength: 9, tokens: [11]),
         ]
         let output = try model.branchLogProbs(requests, cache: cache)
         for (index, request) in requests.enumerated() {
