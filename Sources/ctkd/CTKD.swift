@@ -25,6 +25,7 @@ struct CTKD: ParsableCommand {
             DataCommand.self,
             PipelineCommand.self,
             Train.self,
+            Distill.self,
             Generate.self,
             Model.self,
         ]
