@@ -24,7 +24,8 @@ enum DistillRequirements {
     static func teacherVocabularySize(_ metadata: CacheMetadata) -> Int? {
         guard let text = metadata["teacher_config"],
               let object = try? JSONSerialization.jsonObject(with: Data(text.utf8)) as? [String: Any] else { return nil }
-        return (object["vocab_size"] as? Int) ?? (object["vocabulary_size"] as? Int)
+        let value = object["vocab_size"] ?? object["vocabulary_size"]
+        return (value as? NSNumber)?.intValue ?? (value as? String).flatMap { Int($0) }
     }
 
     static func check(_ student: DistillStudent, cache: CacheReader?) throws {
