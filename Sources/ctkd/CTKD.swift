@@ -26,6 +26,7 @@ struct CTKD: ParsableCommand {
             PipelineCommand.self,
             Run.self,
             Train.self,
+            Distill.self,
             Generate.self,
             Eval.self,
             Model.self,
