@@ -10,6 +10,6 @@ extension PipelineSteps {
 
     /// Every step implementation available to `ctkd run`.
     public static var all: [StepKind: any PipelineStep] {
-        [data, stageSteps, teacherStage].reduce(into: [:]) { all, steps in all.merge(steps) { $1 } }
+        [data, stageSteps, teacherStage, studentStage].reduce(into: [:]) { all, steps in all.merge(steps) { $1 } }
     }
 }
