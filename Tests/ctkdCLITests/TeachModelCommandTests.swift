@@ -79,12 +79,41 @@ import CTKDTestSupport
         #expect(second.wait().exitCode == 0)
         #expect(try TestSupport.runCTKD(["cache", "verify", split]).exitCode == 0)
         let count = TeachModelCommandTests.exampleCount
-        let shown = try CacheCommandTests.showAll(split, count: count)
-        #expect(shown == (try CacheCommandTests.showAll(single, count: count)))
+        // Tokens, top-k and sampled targets are bit-identical. Byte distributions come from branch
+        // evaluations batched across the examples of a batch, and OpenBLAS rounds a row differently
+        // depending on how many rows share the product, so they agree to float rounding only.
+        for (sharded, whole) in zip(try CacheCommandTests.showAll(split, count: count),
+                                    try CacheCommandTests.showAll(single, count: count)) {
+            var a = try #require(try JSONSerialization.jsonObject(with: Data(sharded.utf8)) as? [String: Any])
+            var b = try #require(try JSONSerialization.jsonObject(with: Data(whole.utf8)) as? [String: Any])
+            #expect(Self.maximumDifference(a.removeValue(forKey: "byte_distributions"), b.removeValue(forKey: "byte_distributions")) < 1e-5)
+            #expect(NSDictionary(dictionary: a).isEqual(to: b))
+        }
         // The real model's rows are in the cache: byte distributions and the engine's identity.
         let stats = try TestSupport.runCTKD(["cache", "stats", single, "--json"])
         let values = try #require(try JSONSerialization.jsonObject(with: Data(stats.stdout.utf8)) as? [String: Any])
         #expect(values["examples"] as? Double == Double(count))
         #expect((values["bytes_per_byte_offset_byte_dist"] as? Double ?? 0) > 0)
+    }
+
+    /// The largest absolute difference between the numbers of two JSON values of the same shape
+    /// (infinity when the shapes or any non-number differ).
+    static func maximumDifference(_ a: Any?, _ b: Any?) -> Double {
+        switch (a, b) {
+        case let (x as [Any], y as [Any]):
+            guard x.count == y.count else { return .infinity }
+            return zip(x, y).map { maximumDifference($0, $1) }.max() ?? 0
+        case let (x as [String: Any], y as [String: Any]):
+            guard Set(x.keys) == Set(y.keys) else { return .infinity }
+            return x.keys.map { maximumDifference(x[$0], y[$0]) }.max() ?? 0
+        case let (x as NSNumber, y as NSNumber):
+            return abs(x.doubleValue - y.doubleValue)
+        case let (x as String, y as String):
+            return x == y ? 0 : .infinity
+        case (nil, nil):
+            return 0
+        default:
+            return .infinity
+        }
     }
 }

@@ -129,8 +129,11 @@ final class EnginePrefill: TeacherPrefill {
                 throw CTKDError("branch off sequence \(branch.sequence) at \(branch.prefixLength) with \(branch.extraTokens.count) extra tokens is outside the prefill")
             }
             let end = sequence.tokens.count
+            // Whether a branch may append depends on its own sequence only (never on the cache's
+            // capacity, which the longest sequence of the batch sets): the two paths round
+            // differently, and a cache must not depend on how examples were batched or sharded.
             if branch.prefixLength == end, !appending.contains(branch.sequence),
-               end + branch.extraTokens.count <= cache.capacity {
+               branch.extraTokens.count <= teacher.appendCapacity, end + branch.extraTokens.count <= teacher.model.config.contextLength {
                 var held = appended[branch.sequence]
                 if !branch.extraTokens.starts(with: held) || held.count == branch.extraTokens.count {
                     held = []
