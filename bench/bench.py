@@ -16,6 +16,7 @@ import os
 import platform
 import subprocess
 import sys
+import threading
 import time
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
@@ -33,8 +34,20 @@ class Context:
     def run(self, args, **kwargs):
         """Runs a command, returns (seconds, CompletedProcess); raises on failure."""
         start = time.perf_counter()
-        result = subprocess.run(args, capture_output=True, text=True, **kwargs)
+        process = subprocess.Popen(args, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, **kwargs)
+        # Drain the pipes on threads and reap the child with wait4, which gives its own peak
+        # resident memory (sections report it); Popen.wait would reap it without that.
+        output = {}
+        readers = [threading.Thread(target=lambda name, pipe: output.__setitem__(name, pipe.read()), args=item)
+                   for item in (("stdout", process.stdout), ("stderr", process.stderr))]
+        for reader in readers: reader.start()
+        _, status, usage = os.wait4(process.pid, 0)
+        for reader in readers: reader.join()
+        process.returncode = returncode = os.waitstatus_to_exitcode(status)
+        process.stdout.close(); process.stderr.close()
         elapsed = time.perf_counter() - start
+        self.last_peak_rss_mib = usage.ru_maxrss / 1024
+        result = subprocess.CompletedProcess(args, returncode, output["stdout"], output["stderr"])
         if result.returncode != 0:
             raise RuntimeError(f"{' '.join(map(str, args))} failed ({result.returncode}):\n{result.stderr[-4000:]}")
         return elapsed, result

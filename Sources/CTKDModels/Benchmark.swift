@@ -164,3 +164,21 @@ extension Benchmark {
         }
     }
 }
+
+extension Benchmark {
+    /// GFLOP/s of ctkd's GEMM (`BLAS.parallelSgemm` on every thread) for C (m, n) = A (m, k) · B (k, n):
+    /// the ceiling that training's share is measured against (best of `repeats` after a warm-up).
+    public static func sgemm(m: Int, n: Int, k: Int, repeats: Int = 5) -> Double {
+        let a = FloatBuffer(count: m * k), b = FloatBuffer(count: k * n), c = FloatBuffer(count: m * n)
+        var random = SeededRandom(seed: 5)
+        for i in 0..<(m * k) { a.pointer[i] = Float(random.nextGaussian()) }
+        for i in 0..<(k * n) { b.pointer[i] = Float(random.nextGaussian()) }
+        var best = Double.infinity
+        for run in 0...repeats {
+            let start = Profiler.now()
+            BLAS.parallelSgemm(m: m, n: n, k: k, a: a.pointer, lda: k, b: b.pointer, ldb: n, c: c.pointer, ldc: n)
+            if run > 0 { best = min(best, Profiler.now() - start) }
+        }
+        return 2 * Double(m) * Double(n) * Double(k) / best / 1e9
+    }
+}

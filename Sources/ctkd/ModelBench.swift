@@ -14,7 +14,7 @@ extension CTKD.Model {
         @OptionGroup var architecture: CTKD.NewModelOptions
         @Option(help: "Sequences for train and prefill (B).") var batchSize: Int = 8
         @Option(help: "Tokens per sequence (T).") var seqLen: Int = 256
-        @Option(help: "Comma-separated: train, prefill, decode, kernels (ns/element; run with CTKD_THREADS=1).") var modes: String = "train,prefill,decode"
+        @Option(help: "Comma-separated: train, prefill, decode, sgemm (GFLOP/s of a training-shaped and a 1024³ product), kernels (ns/element; run with CTKD_THREADS=1).") var modes: String = "train,prefill,decode"
         @Option(help: "Timed steps.") var steps: Int = 10
         @Option(help: "Untimed warm-up steps.") var warmup: Int = 3
         @Option(help: "Sequences decoded together.") var decodeBatch: Int = 1
@@ -52,6 +52,12 @@ extension CTKD.Model {
             model.releaseActivations()
             try measure("prefill") { try Benchmark.prefill(model, settings) }
             try measure("decode") { try Benchmark.decode(model, settings) }
+            measure("sgemm") {
+                // The MLP's first product in training (B·T rows, dim → 4·dim) and a square one.
+                let rows = batchSize * seqLen, dim = model.config.dim
+                return ["training_shape_gflops": Benchmark.sgemm(m: rows, n: 4 * dim, k: dim),
+                        "square_1024_gflops": Benchmark.sgemm(m: 1024, n: 1024, k: 1024)]
+            }
             measure("kernels") { Benchmark.kernels() }
             let json = try JSONSerialization.data(withJSONObject: result, options: [.prettyPrinted, .sortedKeys])
             print(String(decoding: json, as: UTF8.self))

@@ -25,14 +25,27 @@ def torch_bench(ctx, cfg, work, tag, extra):
     ctx.run([ctx.python, os.path.join(ctx.shared, "reference", "train_gpt_ref.py"),
              "--n_layer", str(cfg["layers"]), "--d_model", str(cfg["dim"]), "--n_head", str(cfg["heads"]),
              "--vocab", str(cfg["vocab"]), "--seq_len", str(T), "--batch", str(B), "--json", out] + extra)
-    return json.load(open(out))
+    result = json.load(open(out))
+    result["peak_rss_mib"] = ctx.last_peak_rss_mib
+    return result
 
 
 def ctkd_bench(ctx, cfg, extra):
     _, result = ctx.run([ctx.ctkd, "model", "bench", "--layers", str(cfg["layers"]), "--dim", str(cfg["dim"]),
                          "--heads", str(cfg["heads"]), "--vocab-size", str(cfg["vocab"]), "--seq-len", str(T),
                          "--batch-size", str(B)] + extra)
-    return json.loads(result.stdout)
+    values = json.loads(result.stdout)
+    values["peak_rss_mib"] = ctx.last_peak_rss_mib
+    return values
+
+
+def training_gflops(cfg, tokens_per_second):
+    """Model FLOPs of training (forward + backward = 6 per weight per token for the matrices
+    outside the embeddings, plus 12·L·T·d for attention scores and mixing), per second."""
+    d, layers = cfg["dim"], cfg["layers"]
+    matrix_weights = layers * 12 * d * d + cfg["vocab"] * d  # qkv + proj + MLP (4d) per layer, and the lm_head
+    per_token = 6 * matrix_weights + 12 * layers * T * d
+    return per_token * tokens_per_second / 1e9
 
 
 def best(a, b, key):
@@ -59,7 +72,9 @@ def measure_config(ctx, name, cfg, work):
     rows["decode_b8"] = (max(cb1["decode"]["decode_tokens_per_s"], cb2["decode"]["decode_tokens_per_s"]),
                          max(tb1["decode"]["decode_tokens_per_s"], tb2["decode"]["decode_tokens_per_s"]))
     split = best(c1, c2, lambda r: r["train"]["tokens_per_s_median"])["train"]
-    return rows, split
+    ceiling = ctkd_bench(ctx, cfg, ["--modes", "sgemm"])["sgemm"]
+    memory = {"ctkd_train_peak_mib": c1["peak_rss_mib"], "torch_train_peak_mib": t1["peak_rss_mib"]}
+    return rows, split, ceiling, memory
 
 
 def ensure_smollm2(ctx):
@@ -103,19 +118,32 @@ def run(ctx):
     work = os.path.join(ctx.work, "engine")
     os.makedirs(work, exist_ok=True)
     metrics, lines = {}, []
+    ceilings = ["| config | sgemm GFLOP/s (training shape) | sgemm GFLOP/s (1024³) | training GFLOP/s (share) | "
+                "ctkd train peak MiB | PyTorch train peak MiB |", "|---|---|---|---|---|---|"]
     lines.append("| config | mode | ctkd tok/s | PyTorch tok/s | ratio |")
     lines.append("|---|---|---|---|---|")
     for name, cfg in CONFIGS.items():
-        rows, split = measure_config(ctx, name, cfg, work)
+        rows, split, ceiling, memory = measure_config(ctx, name, cfg, work)
         for mode, (ours, reference) in rows.items():
             metrics[f"{name}_{mode}_ctkd"] = ours
             metrics[f"{name}_{mode}_torch"] = reference
             metrics[f"{name}_{mode}_ratio"] = ours / reference
             lines.append(f"| {name} | {mode} | {ours:,.0f} | {reference:,.0f} | {ours / reference:.2f}x |")
         metrics[f"{name}_train_split_ms"] = {k: split[k] for k in ("fwd_ms_median", "bwd_ms_median", "opt_ms_median")}
+        achieved = training_gflops(cfg, rows["train"][0])
+        metrics[f"{name}_sgemm_gflops"] = ceiling
+        metrics[f"{name}_train_gflops"] = achieved
+        metrics[f"{name}_train_share_of_sgemm"] = achieved / ceiling["training_shape_gflops"]
+        metrics[f"{name}_peak_memory_mib"] = memory
+        ceilings.append(f"| {name} | {ceiling['training_shape_gflops']:.1f} | {ceiling['square_1024_gflops']:.1f} | "
+                        f"{achieved:.1f} ({100 * achieved / ceiling['training_shape_gflops']:.0f}%) | "
+                        f"{memory['ctkd_train_peak_mib']:.0f} | {memory['torch_train_peak_mib']:.0f} |")
     markdown = "\n".join(lines)
     markdown += ("\n\nConfigs: A = L4 d256 h8 V4096, B = L6 d384 h6 V8192; T=256, B=8; fp32, 2 threads; "
-                 "train = forward + backward + AdamW; decode = greedy with KV cache after a 16-token prompt.\n")
+                 "train = forward + backward + AdamW; decode = greedy with KV cache after a 16-token prompt.\n\n")
+    markdown += "\n".join(ceilings) + ("\n\nsgemm: ctkd's GEMM on both threads, (B·T, d) × (d, 4d) and 1024³. Training "
+                                      "GFLOP/s counts 6 FLOPs per matrix weight per token plus 12·L·T·d for attention. "
+                                      "Peak memory: the process's maximum resident set (wait4).\n")
     try:
         smol = measure_smollm2(ctx, work)
         metrics["smollm2"] = smol
