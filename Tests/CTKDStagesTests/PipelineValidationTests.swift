@@ -20,7 +20,7 @@ import Testing
         #expect(pipeline.outputDirectory == fixture.directory + "/out")
         #expect(pipeline.spec.students[2].loss.mlot?.beta == 0.2)
         #expect(pipeline.spec.students[2].loss.mlot?.topK == 50)
-        #expect(pipeline.spec.students[2].loss.weight == 1.5)
+        #expect(pipeline.spec.students[2].loss.weight == 0.15)  // the default for mlot
         #expect(pipeline.spec.students[1].model == pipeline.spec.students[0].model)  // the alias
     }
 

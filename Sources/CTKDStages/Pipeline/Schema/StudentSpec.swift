@@ -4,7 +4,7 @@ import CTKDCore
 ///
 ///     students:
 ///       - {name: sft, tokenizer: bpe1k, model: {layers: 2, d_model: 128, heads: 4}, steps: 1500, loss: sft}
-///       - {name: mlot, tokenizer: bpe1k, model: *student, steps: 1500, loss: mlot, weight: 1.5}
+///       - {name: mlot, tokenizer: bpe1k, model: *student, steps: 1500, loss: mlot, weight: 0.15}
 public struct StudentSpec: Decodable, Sendable {
     public var name: Located<String>
     /// A name from `tokenizers:`, or `teacher` for the teacher's tokenizer.
@@ -56,7 +56,8 @@ public struct LossSpec: Decodable, Sendable, Equatable {
             switch self {
             case .sft, .bld: nil
             case .kl, .sampled: 1.0
-            case .uld, .mlot: 1.5
+            case .uld: 1.5    // the ULD paper's
+            case .mlot: 0.15  // CTKDLosses' default: the paper's printed value (docs/losses.md)
             }
         }
     }
