@@ -1,13 +1,8 @@
 import CTKDCore
 
-// Loss configurations decode from partial JSON/YAML: a missing key keeps its documented default,
-// and an out-of-range value is an error that names the field.
-
-extension KeyedDecodingContainer {
-    func decode<Value: Decodable>(_ key: Key, default value: Value) throws -> Value {
-        try decodeIfPresent(Value.self, forKey: key) ?? value
-    }
-}
+// Loss configurations decode from partial JSON/YAML (`KeyedDecodingContainer.decode(_:default:)`
+// in CTKDCore): a missing key keeps its documented default, and an out-of-range value is an error
+// that names the field.
 
 /// Throws a `CTKDError` naming `field` unless `condition` holds.
 func require(_ condition: Bool, _ field: String, _ message: @autoclosure () -> String) throws {

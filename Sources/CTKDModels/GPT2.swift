@@ -37,21 +37,20 @@ struct GPT2Configuration: Decodable {
 
     init(from decoder: any Decoder) throws {
         let c = try decoder.container(keyedBy: CodingKeys.self)
-        func value<T: Decodable>(_ key: CodingKeys, _ fallback: T) throws -> T { try c.decodeIfPresent(T.self, forKey: key) ?? fallback }
-        vocabSize = try value(.vocabSize, vocabSize)
-        positions = try value(.positions, positions)
-        embeddingSize = try value(.embeddingSize, embeddingSize)
-        layers = try value(.layers, layers)
-        heads = try value(.heads, heads)
+        vocabSize = try c.decode(.vocabSize, default: vocabSize)
+        positions = try c.decode(.positions, default: positions)
+        embeddingSize = try c.decode(.embeddingSize, default: embeddingSize)
+        layers = try c.decode(.layers, default: layers)
+        heads = try c.decode(.heads, default: heads)
         innerSize = try c.decodeIfPresent(Int.self, forKey: .innerSize)
-        activation = try value(.activation, activation)
-        layerNormEpsilon = try value(.layerNormEpsilon, layerNormEpsilon)
-        initializerRange = try value(.initializerRange, initializerRange)
-        tieWordEmbeddings = try value(.tieWordEmbeddings, tieWordEmbeddings)
+        activation = try c.decode(.activation, default: activation)
+        layerNormEpsilon = try c.decode(.layerNormEpsilon, default: layerNormEpsilon)
+        initializerRange = try c.decode(.initializerRange, default: initializerRange)
+        tieWordEmbeddings = try c.decode(.tieWordEmbeddings, default: tieWordEmbeddings)
         bosTokenId = c.contains(.bosTokenId) ? try c.decodeIfPresent(Int.self, forKey: .bosTokenId) : bosTokenId
-        eosTokenId = try value(.eosTokenId, eosTokenId)
-        scaleAttentionWeights = try value(.scaleAttentionWeights, scaleAttentionWeights)
-        scaleAttentionByInverseLayerIndex = try value(.scaleAttentionByInverseLayerIndex, scaleAttentionByInverseLayerIndex)
+        eosTokenId = try c.decode(.eosTokenId, default: eosTokenId)
+        scaleAttentionWeights = try c.decode(.scaleAttentionWeights, default: scaleAttentionWeights)
+        scaleAttentionByInverseLayerIndex = try c.decode(.scaleAttentionByInverseLayerIndex, default: scaleAttentionByInverseLayerIndex)
         guard ["gelu_new", "gelu_pytorch_tanh"].contains(activation) else {
             throw CTKDError("unsupported activation \"\(activation)\" (ctkd's GPT-2 uses the tanh GELU, gelu_new)",
                             field: CodingKeys.activation.rawValue)

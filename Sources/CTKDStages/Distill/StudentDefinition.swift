@@ -47,8 +47,8 @@ public struct StudentDefinition: Sendable, Decodable {
         } else {
             initialization = .new(try c.decode(StudentShape.self, forKey: .model))
         }
-        objective = try c.decodeIfPresent(ObjectiveConfiguration.self, forKey: .loss) ?? ObjectiveConfiguration()
-        seed = try c.decodeIfPresent(UInt64.self, forKey: .seed) ?? 0
+        objective = try c.decode(.loss, default: ObjectiveConfiguration())
+        seed = try c.decode(.seed, default: 0)
     }
 
     /// Names become directory and parameter-set names: keep them plain.
@@ -103,7 +103,7 @@ public struct StudentShape: Sendable, Equatable, Codable {
 
     public init(from decoder: any Decoder) throws {
         let c = try decoder.container(keyedBy: CodingKeys.self)
-        architecture = try c.decodeIfPresent(Architecture.self, forKey: .architecture) ?? .gpt2
+        architecture = try c.decode(.architecture, default: .gpt2)
         layers = try c.decode(Int.self, forKey: .layers)
         dim = try c.decode(Int.self, forKey: .dim)
         heads = try c.decode(Int.self, forKey: .heads)

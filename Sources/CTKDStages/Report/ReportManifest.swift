@@ -38,7 +38,7 @@ public struct ReportStudent: Codable, Sendable, Equatable {
         metricsLog = try container.decodeIfPresent(String.self, forKey: .metricsLog)
         perExampleScores = try container.decodeIfPresent(String.self, forKey: .perExampleScores)
         corpusScores = try container.decodeIfPresent(String.self, forKey: .corpusScores)
-        notes = try container.decodeIfPresent([String: String].self, forKey: .notes) ?? [:]
+        notes = try container.decode(.notes, default: [:])
     }
 }
 
@@ -93,14 +93,14 @@ public struct ReportConfiguration: Codable, Sendable, Equatable {
     public init(from decoder: any Decoder) throws {
         let container = try decoder.container(keyedBy: CodingKeys.self)
         let defaults = BootstrapOptions()
-        title = try container.decodeIfPresent(String.self, forKey: .title) ?? "ctkd report"
+        title = try container.decode(.title, default: "ctkd report")
         students = try container.decode([ReportStudent].self, forKey: .students)
         baseline = try container.decodeIfPresent(String.self, forKey: .baseline)
         metrics = try container.decodeIfPresent([String].self, forKey: .metrics)
-        plotLossTerms = try container.decodeIfPresent(Bool.self, forKey: .plotLossTerms) ?? true
-        resamples = try container.decodeIfPresent(Int.self, forKey: .resamples) ?? defaults.resamples
-        seed = try container.decodeIfPresent(UInt64.self, forKey: .seed) ?? defaults.seed
-        confidence = try container.decodeIfPresent(Double.self, forKey: .confidence) ?? defaults.confidence
+        plotLossTerms = try container.decode(.plotLossTerms, default: true)
+        resamples = try container.decode(.resamples, default: defaults.resamples)
+        seed = try container.decode(.seed, default: defaults.seed)
+        confidence = try container.decode(.confidence, default: defaults.confidence)
     }
 
     /// Checks what the types cannot: names unique and non-empty, the baseline one of them,
